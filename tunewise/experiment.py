@@ -1,0 +1,150 @@
+"""The end-to-end flow: validate everything, prepare data, load the base model once, then for each method
+fit -> evaluate on the test split -> save the artifact -> store the results. Methods already completed with
+the same configuration, data and model are skipped, so an interrupted experiment resumes where it stopped."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass
+
+from tunewise.config import ExperimentConfig, MethodEntry
+from tunewise.data.prepare import prepare_splits
+from tunewise.data.split import Splits
+from tunewise.environment import code_version, environment
+from tunewise.errors import TunewiseError
+from tunewise.evaluate import evaluate, validation_score
+from tunewise.home import runs_dir
+from tunewise.methods import METHODS, FitContext
+from tunewise.store import Store
+from tunewise.tasks.task import Task
+
+
+@dataclass
+class Outcome:
+    method_id: str
+    run_id: int | None
+    status: str  # completed | skipped | failed
+    message: str = ""
+
+
+def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
+    """Everything that can fail on the user's input, done before any model is loaded."""
+    task = Task.from_config(config.task)
+    splits = prepare_splits(config.data, task, config.seed)
+    for name, items in (("train", splits.train), ("validation", splits.validation), ("test", splits.test)):
+        if not items:
+            raise TunewiseError(f"the {name} split is empty; add examples or change data.limit / fractions")
+    for entry in config.entries:
+        check = getattr(METHODS.get(entry.method), "check", None)
+        if check:
+            check(entry.params, task, splits)
+    return task, splits
+
+
+def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, log=print) -> list[Outcome]:
+    task, splits = prepare(config)
+    log(f"data: {splits.sizes()} examples; labels: {task.labels or 'free text'}")
+    experiment_id = store.experiment(config.name, snapshot(config))
+    data_hash = fingerprint([(i.input, i.target) for part in (splits.train, splits.validation, splits.test)
+                             for i in part])
+    outcomes, pending = [], []
+    for entry in config.entries:
+        key = fingerprint([entry.method, asdict(entry.params), asdict(config.task), asdict(config.model),
+                           asdict(config.budget), config.seed, data_hash])
+        done = None if force else store.completed_run(experiment_id, key)
+        if done:
+            outcomes.append(Outcome(entry.id, done.id, "skipped", "already completed with this configuration"))
+            log(f"{entry.id}: already completed as run #{done.id} (use --force to run it again)")
+        else:
+            pending.append((entry, key))
+    if pending:
+        from tunewise.models import load_base
+
+        base = load_base(config.model, config.seed)
+        env, version = environment(), code_version()
+        for entry, key in pending:
+            outcomes.append(_run_method(store, experiment_id, entry, key, base, task, splits, config, env, version,
+                                        log))
+    return outcomes
+
+
+def _run_method(store, experiment_id, entry: MethodEntry, key, base, task, splits, config, env, version,
+                log) -> Outcome:
+    run_id = store.start_run(
+        experiment_id, method_id=entry.id, method=entry.method, config=asdict(entry.params), fingerprint=key,
+        environment=env, code_version=version, split_sizes=splits.sizes(),
+    )
+    folder = runs_dir() / str(run_id)
+    log(f"{entry.id}: run #{run_id} started")
+    try:
+        _seed_everything(config.seed)
+        ctx = FitContext(
+            seed=config.seed, budget=config.budget, artifact_dir=folder,
+            log_metric=lambda step, name, value: store.log_metric(run_id, step, name, value),
+            validate=lambda adapted: validation_score(adapted, task, splits.validation),
+        )
+        started = time.perf_counter()
+        adapted = METHODS.get(entry.method).fit(base, task, splits, entry.params, ctx)
+        train_seconds = time.perf_counter() - started
+        result = evaluate(adapted, task, splits.test, desc=f"{entry.id}: test", seed=config.seed)
+        artifact_bytes = _save_atomically(adapted, folder)
+        store.finish_run(
+            run_id,
+            metrics={name: score.as_dict() for name, score in result.metrics.items()} | {"primary": task.metric},
+            cost={"train_seconds": train_seconds, "trainable_params": adapted.trainable_params,
+                  "artifact_bytes": artifact_bytes, "eval_seconds": result.seconds, **result.cost},
+            details=adapted.describe(),
+            artifact_path=str(folder / "artifact"),
+            predictions=[_prediction_row(i, p) for i, p in enumerate(result.predictions)],
+        )
+        primary = result.metrics[task.metric]
+        log(f"{entry.id}: {task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
+        return Outcome(entry.id, run_id, "completed")
+    except KeyboardInterrupt:
+        store.fail_run(run_id, "interrupted by the user")
+        raise
+    except Exception as exc:  # noqa: BLE001  (a failing method must not take the others down)
+        message = str(exc) if isinstance(exc, TunewiseError) else traceback.format_exc()
+        store.fail_run(run_id, message)
+        print(f"tunewise: {entry.id} failed: {str(exc) or type(exc).__name__}", file=sys.stderr)
+        return Outcome(entry.id, run_id, "failed", str(exc) or type(exc).__name__)
+
+
+def _save_atomically(adapted, folder) -> int:
+    """Write the artifact to a staging folder and rename it into place: never a half-written artifact."""
+    staging, final = folder / ".artifact.partial", folder / "artifact"
+    shutil.rmtree(staging, ignore_errors=True)
+    size = adapted.save(staging)
+    shutil.rmtree(final, ignore_errors=True)
+    staging.rename(final)
+    return size
+
+
+def _prediction_row(position: int, p) -> dict:
+    return {"split": "test", "position": position, "origin": p.origin, "input": p.input, "target": p.target,
+            "prediction": p.prediction, "correct": p.correct, "detail": p.detail}
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def snapshot(config: ExperimentConfig) -> dict:
+    data = {k: v for k, v in asdict(config).items() if k not in ("entries", "methods")}
+    data["methods"] = [{"method": e.method, "id": e.id, **asdict(e.params)} for e in config.entries]
+    return data
+
+
+def fingerprint(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from tunewise.methods.base import Adapted, FitContext, register
+from tunewise.methods.prompt import PromptSettings, base_program
+from tunewise.training import TrainSettings, train_causal_lm
+
+
+@dataclass
+class LoraSettings(PromptSettings, TrainSettings):
+    r: int = field(default=8, metadata={"help": "adapter rank"})
+    alpha: int = field(default=16, metadata={"help": "LoRA scaling numerator (scale = alpha / r)"})
+    dropout: float = field(default=0.05, metadata={"help": "dropout on the adapter input"})
+    target_modules: list[str] = field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"],
+        metadata={"help": "module names that get adapters; 'all-linear' for every linear layer"},
+    )
+    learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate (linear decay)"})
+
+    def __post_init__(self):
+        TrainSettings.__post_init__(self)
+        if self.r < 1 or self.alpha < 1 or not 0 <= self.dropout < 1:
+            raise ValueError(f"need r >= 1, alpha >= 1, 0 <= dropout < 1; got {self.r}, {self.alpha}, {self.dropout}")
+
+
+@register("lora")
+class Lora:
+    config_class = LoraSettings
+
+    def fit(self, base, task, splits, config: LoraSettings, ctx: FitContext) -> Adapted:
+        from peft import LoraConfig, get_peft_model
+
+        targets = "all-linear" if config.target_modules == ["all-linear"] else list(config.target_modules)
+        peft_config = LoraConfig(
+            task_type="CAUSAL_LM", r=config.r, lora_alpha=config.alpha, lora_dropout=config.dropout,
+            target_modules=targets,
+        )
+        # PEFT injects adapters in place; a copy keeps the shared base model clean for the other methods.
+        model = get_peft_model(copy.deepcopy(base.model), peft_config)
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        adapted = Adapted(
+            method="lora",
+            backend=base.with_model(model),
+            program=base_program(config, task),
+            trainable_params=trainable,
+            details={"adapter": {"r": config.r, "alpha": config.alpha, "target_modules": targets}},
+            save_weights=model.save_pretrained,
+        )
+        result = train_causal_lm(adapted, splits.train, config, ctx)
+        adapted.details.update(result.as_details())
+        return adapted

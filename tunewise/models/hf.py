@@ -1,0 +1,141 @@
+"""A local transformers model as a Backend: chat rendering, batched log-likelihood scoring and generation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+
+class HFBackend:
+    """Wraps a causal LM and its tokenizer. Used for the base model and, unchanged, for tuned (PEFT) models."""
+
+    def __init__(self, model, tokenizer, name: str, max_length: int = 512, batch_size: int = 8):
+        self.model, self.tokenizer, self.name = model, tokenizer, name
+        self.max_length, self.batch_size = max_length, batch_size
+        self.truncated = 0  # prompts cut from the left to fit max_length
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+
+    def with_model(self, model) -> HFBackend:
+        """The same tokenizer and settings over another model (e.g. the base wrapped with an adapter)."""
+        return HFBackend(model, self.tokenizer, self.name, self.max_length, self.batch_size)
+
+    # -- text <-> tokens -------------------------------------------------------------------------------------
+    def render(self, messages: list[dict[str, str]]) -> str:
+        if self.tokenizer.chat_template:
+            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        # Base models without a chat template: a plain transcript that ends where the answer starts.
+        turns = [m["content"] if m["role"] != "assistant" else f"Answer: {m['content']}\n" for m in messages]
+        return "\n".join(turns) + "\nAnswer:"
+
+    def encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.encode(text))
+
+    def answer_suffix(self) -> list[int]:
+        """Tokens that close an answer turn (end of turn / end of text), learned by trained methods."""
+        return [self.tokenizer.eos_token_id] if self.tokenizer.eos_token_id is not None else []
+
+    def training_features(self, prompt: str, answer: str) -> dict[str, list[int]]:
+        """Token ids for causal-LM training where only the answer (and its end-of-turn token) is learned."""
+        answer_ids = self.encode(answer) + self.answer_suffix()
+        prompt_ids = self._fit(self.encode(prompt), len(answer_ids))
+        return {
+            "input_ids": prompt_ids + answer_ids,
+            "attention_mask": [1] * (len(prompt_ids) + len(answer_ids)),
+            "labels": [-100] * len(prompt_ids) + answer_ids,
+        }
+
+    # -- scoring ---------------------------------------------------------------------------------------------
+    def score(self, prompts: Sequence[str], candidates: Sequence[str], desc: str = "") -> np.ndarray:
+        candidate_ids = [self.encode(c) for c in candidates]
+        reserve = max(len(c) for c in candidate_ids)
+        prompt_ids = [self._fit(self.encode(p), reserve) for p in prompts]
+        if all(len(c) == 1 for c in candidate_ids):
+            return self._score_single_tokens(prompt_ids, [c[0] for c in candidate_ids], desc)
+        return self._score_sequences(prompt_ids, candidate_ids, desc)
+
+    def _score_single_tokens(self, prompt_ids: list[list[int]], tokens: list[int], desc: str) -> np.ndarray:
+        """Every candidate is one token: one forward pass per prompt scores all of them."""
+        scores = np.zeros((len(prompt_ids), len(tokens)))
+        for batch in self._batches(prompt_ids, desc):
+            logprobs = self._tail_logprobs([prompt_ids[i] for i in batch], keep=1)
+            scores[batch] = logprobs[:, -1, tokens].numpy()
+        return scores
+
+    def _score_sequences(self, prompt_ids, candidate_ids, desc: str) -> np.ndarray:
+        pairs = [(i, j) for i in range(len(prompt_ids)) for j in range(len(candidate_ids))]
+        sequences = [prompt_ids[i] + candidate_ids[j] for i, j in pairs]
+        scores = np.zeros((len(prompt_ids), len(candidate_ids)))
+        for batch in self._batches(sequences, desc, unit_scale=1 / len(candidate_ids)):
+            lengths = [len(candidate_ids[pairs[k][1]]) for k in batch]
+            logprobs = self._tail_logprobs([sequences[k] for k in batch], keep=max(lengths) + 1)
+            for row, (k, n) in enumerate(zip(batch, lengths, strict=True)):
+                targets = torch.tensor(sequences[k][-n:])
+                predicted = logprobs[row, -n - 1 : -1]  # position t predicts token t+1
+                scores[pairs[k]] = predicted.gather(-1, targets[:, None]).sum().item()
+        return scores
+
+    def _tail_logprobs(self, sequences: list[list[int]], keep: int) -> torch.Tensor:
+        """Log-probabilities at the last ``keep`` positions of left-padded sequences: shape (batch, keep, vocab).
+        Left padding aligns every sequence's end, so the LM head runs on ``keep`` positions only."""
+        ids, mask = self._left_pad(sequences)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        with torch.inference_mode():
+            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep)
+        return out.logits[:, -keep:].float().log_softmax(-1)
+
+    # -- generation ------------------------------------------------------------------------------------------
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "") -> list[str]:
+        prompt_ids = [self._fit(self.encode(p), max_new_tokens) for p in prompts]
+        outputs = [""] * len(prompts)
+        for batch in self._batches(prompt_ids, desc):
+            ids, mask = self._left_pad([prompt_ids[i] for i in batch])
+            with torch.inference_mode():
+                generated = self.model.generate(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    max_new_tokens=max_new_tokens,
+                    do_sample=False,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                    **({"stop_strings": list(stop), "tokenizer": self.tokenizer} if stop else {}),
+                )
+            for row, i in enumerate(batch):
+                text = self.tokenizer.decode(generated[row, ids.shape[1] :], skip_special_tokens=True)
+                outputs[i] = cut_at_stop(text, stop)
+        return outputs
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _fit(self, ids: list[int], reserve: int) -> list[int]:
+        room = self.max_length - reserve
+        if len(ids) <= room:
+            return ids
+        self.truncated += 1
+        return ids[len(ids) - room :]
+
+    def _left_pad(self, sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        width = max(len(s) for s in sequences)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(s)) + s for s in sequences], device=self.model.device)
+        mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in sequences], device=self.model.device)
+        return ids, mask
+
+    def _batches(self, sequences: list[list[int]], desc: str, unit_scale: float = 1.0) -> Iterator[list[int]]:
+        """Index batches of similar length (longest first), with a progress bar counted in examples."""
+        order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
+        bar = tqdm(total=len(sequences) * unit_scale, desc=desc, disable=not desc, leave=False, unit="ex")
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            yield batch
+            bar.update(len(batch) * unit_scale)
+        bar.close()
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    cuts = [text.index(s) for s in stop if s and s in text]
+    return text[: min(cuts)] if cuts else text

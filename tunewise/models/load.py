@@ -1,0 +1,44 @@
+"""Load a base model from the experiment's model section."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from tunewise.config import ModelConfig
+from tunewise.errors import InputError
+from tunewise.models.hf import HFBackend
+from tunewise.models.packaged import MODELS
+
+
+def model_dir(config: ModelConfig) -> tuple[str, Path]:
+    if config.path:
+        path = Path(config.path).expanduser()
+        if not (path / "config.json").exists():
+            raise InputError(
+                "not a Hugging Face model directory (no config.json)",
+                field="model.path",
+                value=str(path),
+                fix="point at a folder saved with save_pretrained, or use model.name",
+            )
+        return path.name, path
+    return config.name, MODELS.get(config.name).local_dir()
+
+
+def load_base(config: ModelConfig, seed: int = 0) -> HFBackend:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    name, path = model_dir(config)
+    started = time.perf_counter()
+    print(f"tunewise: loading model {name} from {path}", file=sys.stderr)
+    torch.manual_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    # Only safetensors, never pickled weights, and never code shipped with a model.
+    model = AutoModelForCausalLM.from_pretrained(
+        path, dtype=torch.float32, use_safetensors=True, trust_remote_code=False
+    )
+    model.eval()
+    print(f"tunewise: model loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return HFBackend(model, tokenizer, name=name, max_length=config.max_length, batch_size=config.batch_size)

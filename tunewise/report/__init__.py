@@ -1,0 +1,1 @@
+"""Rendering stored results for people: single runs now, experiment reports later."""

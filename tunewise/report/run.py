@@ -1,0 +1,98 @@
+"""`tunewise show RUN`: one run, readable in a terminal (or as JSON)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from tunewise.compare.leaderboard import human_bytes, human_count
+from tunewise.store import Store
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def run_as_dict(store: Store, run_id: int) -> dict:
+    run, experiment = store.run(run_id)
+    fields = ("id", "method_id", "method", "status", "started_at", "finished_at", "error", "config", "metrics",
+              "cost", "details", "environment", "code_version", "split_sizes", "artifact_path")
+    data = {name: getattr(run, name) for name in fields} | {"experiment": experiment}
+    data["step_metrics"] = [{"step": m.step, "name": m.name, "value": m.value} for m in store.step_metrics(run_id)]
+    return data
+
+
+def render_run(console: Console, store: Store, run_id: int, examples: int) -> None:
+    run, experiment = store.run(run_id)
+    when = run.started_at.strftime("%Y-%m-%d %H:%M:%S")
+    console.print(f"[bold]run #{run.id}[/]  {experiment} / {run.method_id} ({run.method})  "
+                  f"[bold]{run.status}[/]  started {when}  code {run.code_version}")
+    if run.error:
+        console.print(Panel(run.error.strip(), title="error", border_style="red"))
+    console.print(f"config: {run.config}")
+    console.print(f"splits: {run.split_sizes}")
+    if run.metrics:
+        _metrics(console, run)
+    if run.details:
+        _prompt(console, run.details.get("prompt", {}))
+    _curves(console, store, run_id)
+    if run.status == "completed" and examples:
+        _predictions(console, store, run_id, examples)
+
+
+def _metrics(console: Console, run) -> None:
+    table = Table("metric", "value", "95% CI", title="test metrics")
+    for name, score in run.metrics.items():
+        if name != "primary":
+            table.add_row(name, f"{score['value']:.3f}", f"[{score['low']:.3f}, {score['high']:.3f}]")
+    console.print(table)
+    cost = run.cost
+    console.print(
+        f"cost: train {cost['train_seconds']:.1f} s, {human_count(cost['trainable_params'])} trainable params, "
+        f"artifact {human_bytes(cost['artifact_bytes'])}, {cost['prompt_tokens_per_request']:.0f} prompt "
+        f"tokens/request, {cost['seconds_per_example'] * 1000:.0f} ms/example (batched)"
+    )
+
+
+def _prompt(console: Console, prompt: dict) -> None:
+    lines = []
+    if prompt.get("system"):
+        lines.append(f"[bold]system:[/] {prompt['system']}")
+    if prompt.get("instruction"):
+        lines.append(f"[bold]instruction:[/] {prompt['instruction']}")
+    for text, answer in prompt.get("demos", []):
+        lines.append(f"[bold]example:[/] {text} [bold]->[/] {answer}")
+    if lines:
+        console.print(Panel("\n".join(lines), title="prompt"))
+
+
+def _curves(console: Console, store: Store, run_id: int) -> None:
+    series = defaultdict(list)
+    for metric in store.step_metrics(run_id):
+        series[metric.name].append((metric.step, metric.value))
+    for name in ("loss", "validation"):
+        points = series.get(name)
+        if points:
+            values = [v for _, v in points]
+            console.print(f"{name:>10}: {sparkline(values)}  first {values[0]:.3f}, last {values[-1]:.3f}, "
+                          f"best {max(values) if name == 'validation' else min(values):.3f} ({len(values)} points)")
+
+
+def _predictions(console: Console, store: Store, run_id: int, examples: int) -> None:
+    rows = store.predictions(run_id)
+    wrong = [r for r in rows if not r.correct]
+    table = Table("input", "target", "prediction", title=f"test predictions ({len(wrong)} of {len(rows)} wrong)")
+    for row in (wrong + [r for r in rows if r.correct])[:examples]:
+        colour = "green" if row.correct else "red"
+        table.add_row(row.input[:80], row.target, f"[{colour}]{row.prediction}[/]")
+    console.print(table)
+
+
+def sparkline(values: list[float], width: int = 40) -> str:
+    if len(values) > width:
+        step = len(values) / width
+        values = [values[int(i * step)] for i in range(width)]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in values)

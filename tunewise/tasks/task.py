@@ -1,0 +1,112 @@
+"""A task: how an example becomes model input, what the answer is, and how answers are scored."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from tunewise.config import TaskConfig
+from tunewise.data.examples import Example
+from tunewise.errors import InputError
+
+MAX_INFERRED_LABELS = 50
+
+
+@dataclass(frozen=True)
+class Item:
+    """One example ready for a model: the rendered input text and the expected answer."""
+
+    input: str
+    target: str
+    origin: str  # "file:line", so predictions can be traced back to the user's data
+
+
+@dataclass
+class Task:
+    type: str
+    template: str
+    target_field: str
+    labels: list[str] | None
+    metric: str
+    instruction: str = ""
+    system: str | None = None
+    max_new_tokens: int = 32
+    stop: tuple[str, ...] = ("\n",)
+
+    @classmethod
+    def from_config(cls, config: TaskConfig) -> Task:
+        template = config.input if "{" in config.input else "{" + config.input + "}"
+        metric = config.metric or ("accuracy" if config.type == "classification" else "exact_match")
+        return cls(
+            type=config.type,
+            template=template,
+            target_field=config.target,
+            labels=list(config.labels) if config.labels else None,
+            metric=metric,
+            instruction=config.instruction,
+            system=config.system,
+            max_new_tokens=config.max_new_tokens,
+            stop=tuple(config.stop),
+        )
+
+    @property
+    def is_classification(self) -> bool:
+        return self.type == "classification"
+
+    def input_fields(self) -> list[str]:
+        return [name for _, name, _, _ in string.Formatter().parse(self.template) if name]
+
+    def prepare(self, examples: list[Example]) -> list[Item]:
+        """Render every example, raising on the first one with a missing/empty field or an unknown label."""
+        items = [self._item(example) for example in examples]
+        if self.is_classification:
+            self._settle_labels(items, examples)
+        return items
+
+    def _item(self, example: Example) -> Item:
+        for name in [*self.input_fields(), self.target_field]:
+            self._check_field(example, name)
+        values = {name: _text(example.fields[name]) for name in self.input_fields()}
+        return Item(self.template.format(**values), _text(example.fields[self.target_field]).strip(), _origin(example))
+
+    def _check_field(self, example: Example, name: str) -> None:
+        where = {"file": example.source, "line": example.line, "field": name}
+        if name not in example.fields:
+            fields = ", ".join(map(str, example.fields)) or "none"
+            raise InputError(f"missing (this example has: {fields})", **where, fix="add it or fix task.input/target")
+        value = example.fields[name]
+        if value is None or not _text(value).strip():
+            raise InputError("is empty", **where, value=value, fix="fill it in or remove the example")
+        if isinstance(value, dict | list):
+            raise InputError("must be text or a number", **where, value=value, fix="flatten it to a string")
+
+    def _settle_labels(self, items: list[Item], examples: list[Example]) -> None:
+        if self.labels is None:
+            self.labels = sorted({item.target for item in items})
+            if len(self.labels) < 2 or len(self.labels) > MAX_INFERRED_LABELS:
+                raise InputError(
+                    f"classification needs 2 to {MAX_INFERRED_LABELS} labels but the data has {len(self.labels)}",
+                    file=examples[0].source,
+                    field=self.target_field,
+                    fix="declare task.labels, or set task.type: generation",
+                )
+            return
+        allowed = set(self.labels)
+        for item, example in zip(items, examples, strict=True):
+            if item.target not in allowed:
+                raise InputError(
+                    "unknown label",
+                    file=example.source,
+                    line=example.line,
+                    field=self.target_field,
+                    value=item.target,
+                    fix=f"use one of {', '.join(self.labels)} or add it to task.labels",
+                )
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _origin(example: Example) -> str:
+    return f"{example.source}:{example.line}"

@@ -1,0 +1,77 @@
+"""Trainer callbacks: early stopping on the task metric with best-weights restore, time budget, logging."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import torch
+from transformers import TrainerCallback
+
+
+class BestOnTaskMetric(TrainerCallback):
+    """Validate with tunewise's evaluation every ``every`` steps (or each epoch), keep the best trainable
+    weights in memory, stop after ``patience`` validations without improvement, and restore the best."""
+
+    def __init__(self, model, validate: Callable[[], float], every: int | None, patience: int, log):
+        self.model, self.validate, self.every, self.patience, self.log = model, validate, every, patience, log
+        self.best_score, self.best_step, self.history = float("-inf"), 0, []
+        self._best_weights: dict[str, torch.Tensor] | None = None
+        self._stale, self._last_step = 0, -1
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.every and state.global_step % self.every == 0:
+            self._check(state, control)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        if not self.every:
+            self._check(state, control)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if state.global_step != self._last_step:
+            self._check(state, control)
+        if self._best_weights is not None:
+            self.model.load_state_dict(self._best_weights, strict=False)
+
+    def _check(self, state, control) -> None:
+        self._last_step = state.global_step
+        was_training = self.model.training
+        self.model.eval()
+        score = self.validate()
+        self.model.train(was_training)
+        self.history.append((state.global_step, score))
+        self.log(state.global_step, "validation", score)
+        if score > self.best_score:
+            self.best_score, self.best_step, self._stale = score, state.global_step, 0
+            self._best_weights = {
+                name: p.detach().clone() for name, p in self.model.named_parameters() if p.requires_grad
+            }
+        else:
+            self._stale += 1
+            control.should_training_stop = self._stale >= self.patience
+
+
+class TimeBudget(TrainerCallback):
+    def __init__(self, minutes: float | None):
+        self.seconds = None if minutes is None else minutes * 60
+        self.started = time.perf_counter()
+        self.exhausted = False
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.started = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.seconds is not None and time.perf_counter() - self.started > self.seconds:
+            self.exhausted = control.should_training_stop = True
+
+
+class LogToStore(TrainerCallback):
+    """Forward Trainer's logged scalars (loss, learning rate, grad norm) as per-step metrics."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        for name, value in (logs or {}).items():
+            if isinstance(value, int | float) and name not in ("epoch", "step"):
+                self.log(state.global_step, name, float(value))

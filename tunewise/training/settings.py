@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TrainSettings:
+    """Optimisation settings every trained method accepts."""
+
+    learning_rate: float = field(default=2e-4, metadata={"help": "peak learning rate (linear decay)"})
+    epochs: float = field(default=2.0, metadata={"help": "passes over the training split"})
+    batch_size: int = field(default=8, metadata={"help": "examples per optimizer step (before accumulation)"})
+    gradient_accumulation: int = field(default=1, metadata={"help": "batches accumulated per step"})
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay"})
+    warmup: float = field(default=0.05, metadata={"help": "warm-up: ratio of steps if < 1, else steps"})
+    eval_every: int | None = field(default=None, metadata={"help": "validate every N steps (default: per epoch)"})
+    patience: int = field(default=2, metadata={"help": "validations without improvement before stopping"})
+
+    def __post_init__(self):
+        checks = {
+            "learning_rate": self.learning_rate > 0,
+            "epochs": self.epochs > 0,
+            "batch_size": self.batch_size >= 1,
+            "gradient_accumulation": self.gradient_accumulation >= 1,
+            "weight_decay": self.weight_decay >= 0,
+            "warmup": self.warmup >= 0,
+            "eval_every": self.eval_every is None or self.eval_every >= 1,
+            "patience": self.patience >= 1,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)
+            raise ValueError(f"out of range: {values} (rates, epochs and sizes must be positive)")

@@ -1,0 +1,111 @@
+"""Train a causal LM (any trainable parameters) on a task's answers with transformers' Trainer."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+
+import torch
+from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+
+from tunewise.methods.base import Adapted, FitContext
+from tunewise.tasks.task import Item
+from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget
+from tunewise.training.settings import TrainSettings
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    seconds: float
+    best_step: int
+    best_validation: float
+    stopped_early: bool
+    budget_exhausted: bool
+    train_tokens: int
+    padding_fraction: float
+    validation_history: list[tuple[int, float]]
+
+    def as_details(self) -> dict:
+        return {"training": self.__dict__}
+
+
+def train_causal_lm(adapted: Adapted, train: list[Item], settings: TrainSettings, ctx: FitContext) -> TrainResult:
+    """Train ``adapted.backend.model`` in place on ``train``; afterwards it holds the best validated weights."""
+    backend, model = adapted.backend, adapted.backend.model
+    features = [backend.training_features(adapted.prompt(item.input), item.target) for item in train]
+    best = BestOnTaskMetric(
+        model,
+        validate=lambda: ctx.validate(adapted) if ctx.validate else 0.0,
+        every=settings.eval_every,
+        patience=settings.patience,
+        log=lambda step, name, value: ctx.log_metric(step, name, value),
+    )
+    budget = TimeBudget(ctx.budget.max_train_minutes)
+    collator = CountingCollator(DataCollatorForSeq2Seq(backend.tokenizer, padding=True, label_pad_token_id=-100))
+    trainer = Trainer(
+        model=model,
+        args=_arguments(settings, ctx),
+        train_dataset=features,
+        data_collator=collator,
+        callbacks=[best, budget, LogToStore(ctx.log_metric)],
+    )
+    started = time.perf_counter()
+    model.train()
+    output = trainer.train()
+    model.eval()
+    return TrainResult(
+        steps=output.global_step,
+        seconds=time.perf_counter() - started,
+        best_step=best.best_step,
+        best_validation=best.best_score,
+        stopped_early=best._stale >= settings.patience,
+        budget_exhausted=budget.exhausted,
+        train_tokens=collator.real_tokens,
+        padding_fraction=collator.padding_fraction,
+        validation_history=best.history,
+    )
+
+
+def _arguments(settings: TrainSettings, ctx: FitContext) -> TrainingArguments:
+    return TrainingArguments(
+        output_dir=tempfile.mkdtemp(prefix="tunewise-trainer-"),
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation,
+        num_train_epochs=settings.epochs,
+        max_steps=ctx.budget.max_steps or -1,
+        learning_rate=settings.learning_rate,
+        weight_decay=settings.weight_decay,
+        warmup_steps=settings.warmup,
+        lr_scheduler_type="linear",
+        # Batches of similar length waste little compute on padding.
+        train_sampling_strategy="group_by_length",
+        logging_steps=1,
+        save_strategy="no",
+        eval_strategy="no",
+        report_to="none",
+        seed=ctx.seed,
+        data_seed=ctx.seed,
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        disable_tqdm=False,
+    )
+
+
+class CountingCollator:
+    """Pads like the wrapped collator and counts real vs padded tokens (throughput and padding waste)."""
+
+    def __init__(self, collate):
+        self.collate, self.real_tokens, self.padded_tokens = collate, 0, 0
+
+    def __call__(self, features):
+        batch = self.collate(features)
+        self.real_tokens += int(batch["attention_mask"].sum())
+        self.padded_tokens += batch["attention_mask"].numel()
+        return batch
+
+    @property
+    def padding_fraction(self) -> float:
+        return 1 - self.real_tokens / self.padded_tokens if self.padded_tokens else 0.0
