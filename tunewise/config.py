@@ -69,6 +69,11 @@ class TaskConfig:
             raise ValueError(f"labels needs at least two distinct labels, got {self.labels}")
         if self.type == "generation" and self.labels:
             raise ValueError("labels are for classification tasks; remove them or set type: classification")
+        from tunewise.evaluate.metrics import METRICS
+
+        allowed = [n for n in METRICS.names() if self.type in METRICS.get(n).task_types]
+        if self.metric is not None and self.metric not in allowed:
+            raise ValueError(f"metric {self.metric!r} does not fit {self.type} tasks; choose one of {allowed}")
 
 
 @dataclass

@@ -13,6 +13,7 @@ import time
 import traceback
 from dataclasses import asdict, dataclass
 
+from tunewise import __version__
 from tunewise.config import ExperimentConfig, MethodEntry
 from tunewise.data.prepare import prepare_splits
 from tunewise.data.split import Splits
@@ -55,7 +56,7 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
                              for i in part])
     outcomes, pending = [], []
     for entry in config.entries:
-        key = fingerprint([entry.method, asdict(entry.params), asdict(config.task), asdict(config.model),
+        key = fingerprint([__version__, entry.method, asdict(entry.params), asdict(config.task), asdict(config.model),
                            asdict(config.budget), config.seed, data_hash])
         done = None if force else store.completed_run(experiment_id, key)
         if done:

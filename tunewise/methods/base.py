@@ -74,7 +74,7 @@ METHODS: Registry[Method] = Registry("method")
 
 
 def register(name: str) -> Callable[[type], type]:
-    """Class decorator: ``@register("lora")`` on a method class registers one instance under that name."""
+    """Class decorator: ``@register("name")`` on a method class registers one instance under that name."""
 
     def decorate(cls: type) -> type:
         METHODS.register(name, cls())

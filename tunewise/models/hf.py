@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from tunewise.models.scoring import Scorer
+
 
 class HFBackend:
     """Wraps a causal LM and its tokenizer. Used for the base model and, unchanged, for tuned (PEFT) models."""
@@ -56,39 +58,8 @@ class HFBackend:
         candidate_ids = [self.encode(c) for c in candidates]
         reserve = max(len(c) for c in candidate_ids)
         prompt_ids = [self._fit(self.encode(p), reserve) for p in prompts]
-        if all(len(c) == 1 for c in candidate_ids):
-            return self._score_single_tokens(prompt_ids, [c[0] for c in candidate_ids], desc)
-        return self._score_sequences(prompt_ids, candidate_ids, desc)
-
-    def _score_single_tokens(self, prompt_ids: list[list[int]], tokens: list[int], desc: str) -> np.ndarray:
-        """Every candidate is one token: one forward pass per prompt scores all of them."""
-        scores = np.zeros((len(prompt_ids), len(tokens)))
-        for batch in self._batches(prompt_ids, desc):
-            logprobs = self._tail_logprobs([prompt_ids[i] for i in batch], keep=1)
-            scores[batch] = logprobs[:, -1, tokens].numpy()
-        return scores
-
-    def _score_sequences(self, prompt_ids, candidate_ids, desc: str) -> np.ndarray:
-        pairs = [(i, j) for i in range(len(prompt_ids)) for j in range(len(candidate_ids))]
-        sequences = [prompt_ids[i] + candidate_ids[j] for i, j in pairs]
-        scores = np.zeros((len(prompt_ids), len(candidate_ids)))
-        for batch in self._batches(sequences, desc, unit_scale=1 / len(candidate_ids)):
-            lengths = [len(candidate_ids[pairs[k][1]]) for k in batch]
-            logprobs = self._tail_logprobs([sequences[k] for k in batch], keep=max(lengths) + 1)
-            for row, (k, n) in enumerate(zip(batch, lengths, strict=True)):
-                targets = torch.tensor(sequences[k][-n:])
-                predicted = logprobs[row, -n - 1 : -1]  # position t predicts token t+1
-                scores[pairs[k]] = predicted.gather(-1, targets[:, None]).sum().item()
-        return scores
-
-    def _tail_logprobs(self, sequences: list[list[int]], keep: int) -> torch.Tensor:
-        """Log-probabilities at the last ``keep`` positions of left-padded sequences: shape (batch, keep, vocab).
-        Left padding aligns every sequence's end, so the LM head runs on ``keep`` positions only."""
-        ids, mask = self._left_pad(sequences)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        with torch.inference_mode():
-            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep)
-        return out.logits[:, -keep:].float().log_softmax(-1)
+        scorer = Scorer(self.model, self.tokenizer.pad_token_id)
+        return scorer.score(prompt_ids, candidate_ids, lambda seqs: self._batches(seqs, desc))
 
     # -- generation ------------------------------------------------------------------------------------------
     def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "") -> list[str]:
@@ -125,14 +96,14 @@ class HFBackend:
         mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in sequences], device=self.model.device)
         return ids, mask
 
-    def _batches(self, sequences: list[list[int]], desc: str, unit_scale: float = 1.0) -> Iterator[list[int]]:
+    def _batches(self, sequences: list[list[int]], desc: str) -> Iterator[list[int]]:
         """Index batches of similar length (longest first), with a progress bar counted in examples."""
         order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
-        bar = tqdm(total=len(sequences) * unit_scale, desc=desc, disable=not desc, leave=False, unit="ex")
+        bar = tqdm(total=len(sequences), desc=desc, disable=not desc, leave=False, unit="ex")
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
             yield batch
-            bar.update(len(batch) * unit_scale)
+            bar.update(len(batch))
         bar.close()
 
 

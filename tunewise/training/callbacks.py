@@ -75,3 +75,32 @@ class LogToStore(TrainerCallback):
         for name, value in (logs or {}).items():
             if isinstance(value, int | float) and name not in ("epoch", "step"):
                 self.log(state.global_step, name, float(value))
+
+
+class TrainProgress(TrainerCallback):
+    """One progress bar per training run, with the latest loss and validation score beside it (replaces
+    Trainer's own bar, which prints every logged dict as a line)."""
+
+    def __init__(self, desc: str):
+        self.desc, self.bar, self.postfix = desc, None, {}
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=state.max_steps, desc=self.desc, unit="step", leave=False)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.bar.update(state.global_step - self.bar.n)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.postfix["loss"] = f"{logs['loss']:.3f}"
+            self.bar.set_postfix(self.postfix, refresh=False)
+
+    def note_validation(self, score: float) -> None:
+        self.postfix["val"] = f"{score:.3f}"
+        if self.bar is not None:
+            self.bar.set_postfix(self.postfix)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self.bar.close()

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import torch
 from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from tunewise.methods.base import Adapted, FitContext
 from tunewise.tasks.task import Item
-from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget
+from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget, TrainProgress
 from tunewise.training.settings import TrainSettings
 
 
@@ -35,12 +36,19 @@ def train_causal_lm(adapted: Adapted, train: list[Item], settings: TrainSettings
     """Train ``adapted.backend.model`` in place on ``train``; afterwards it holds the best validated weights."""
     backend, model = adapted.backend, adapted.backend.model
     features = [backend.training_features(adapted.prompt(item.input), item.target) for item in train]
+    progress = TrainProgress(f"{adapted.method}: training")
+
+    def log(step: int, name: str, value: float) -> None:
+        ctx.log_metric(step, name, value)
+        if name == "validation":
+            progress.note_validation(value)
+
     best = BestOnTaskMetric(
         model,
         validate=lambda: ctx.validate(adapted) if ctx.validate else 0.0,
         every=settings.eval_every,
         patience=settings.patience,
-        log=lambda step, name, value: ctx.log_metric(step, name, value),
+        log=log,
     )
     budget = TimeBudget(ctx.budget.max_train_minutes)
     collator = CountingCollator(DataCollatorForSeq2Seq(backend.tokenizer, padding=True, label_pad_token_id=-100))
@@ -49,8 +57,10 @@ def train_causal_lm(adapted: Adapted, train: list[Item], settings: TrainSettings
         args=_arguments(settings, ctx),
         train_dataset=features,
         data_collator=collator,
-        callbacks=[best, budget, LogToStore(ctx.log_metric)],
+        callbacks=[best, budget, LogToStore(ctx.log_metric), progress],
     )
+    trainer.remove_callback(ProgressCallback)
+    trainer.remove_callback(PrinterCallback)
     started = time.perf_counter()
     model.train()
     output = trainer.train()
@@ -90,7 +100,7 @@ def _arguments(settings: TrainSettings, ctx: FitContext) -> TrainingArguments:
         use_cpu=not torch.cuda.is_available(),
         dataloader_num_workers=0,
         remove_unused_columns=False,
-        disable_tqdm=False,
+        disable_tqdm=True,  # TrainProgress draws the bar
     )
 
 

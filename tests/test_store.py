@@ -1,0 +1,58 @@
+import subprocess
+import sys
+
+from sqlalchemy import inspect
+
+from tunewise.store import Store
+
+
+def start(store, **extra):
+    experiment = store.experiment("exp", {"a": 1})
+    fields = dict(method_id="m", method="zero_shot", config={}, fingerprint="f", environment={}, code_version="t",
+                  split_sizes={"test": 1})
+    return store.start_run(experiment, **(fields | extra))
+
+
+def test_migrations_create_schema(isolated_home):
+    store = Store()
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"experiments", "runs", "step_metrics", "predictions", "alembic_version"} <= tables
+    Store()  # opening again is a no-op upgrade
+
+
+def test_run_lifecycle_and_failure(isolated_home):
+    store = Store()
+    run_id = start(store)
+    store.log_metric(run_id, 1, "loss", 2.5)
+    store.fail_run(run_id, "boom")
+    run, name = store.run(run_id)
+    assert (run.status, run.error, name) == ("failed", "boom", "exp")
+    assert store.step_metrics(run_id)[0].value == 2.5
+    assert store.latest_completed("exp") == []
+
+
+def test_finish_run_stores_results_and_predictions_together(isolated_home):
+    store = Store()
+    run_id = start(store)
+    prediction = dict(split="test", position=0, origin="f:1", input="x", target="a", prediction="a", correct=True,
+                      detail={})
+    store.finish_run(run_id, metrics={"accuracy": {"value": 1.0}}, cost={}, details={}, artifact_path="p",
+                     predictions=[prediction])
+    assert store.run(run_id)[0].status == "completed"
+    assert [p.prediction for p in store.predictions(run_id)] == ["a"]
+    assert store.completed_run(store.experiment("exp", {}), "f").id == run_id
+
+
+def test_run_of_a_killed_process_is_marked_failed(isolated_home):
+    store = Store()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    run_id = start(store)
+    with store.session.begin() as s:
+        from tunewise.store.schema import Run
+
+        s.get(Run, run_id).pid = int(dead.stdout)
+    live_id = start(store)
+    reopened = Store()
+    assert reopened.run(run_id)[0].status == "failed"
+    assert "ended before the run finished" in reopened.run(run_id)[0].error
+    assert reopened.run(live_id)[0].status == "running"  # this process is alive
