@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tunewise.config import TaskConfig
-from tunewise.data.examples import Example
 from tunewise.errors import InputError
+
+if TYPE_CHECKING:  # data.split imports this module; a run-time import back into data would be circular
+    from tunewise.data.examples import Example
 
 MAX_INFERRED_LABELS = 50
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-from tunewise.methods.base import Adapted, FitContext
 from tunewise.tasks.task import Item
 from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget, TrainProgress
+from tunewise.training.loss import KeepAnswerLogits, answer_only_loss
 from tunewise.training.settings import TrainSettings
+
+if TYPE_CHECKING:  # methods import training; importing methods here at run time would be circular
+    from tunewise.methods.base import Adapted, FitContext
 
 
 @dataclass
@@ -32,8 +36,12 @@ class TrainResult:
         return {"training": self.__dict__}
 
 
-def train_causal_lm(adapted: Adapted, train: list[Item], settings: TrainSettings, ctx: FitContext) -> TrainResult:
-    """Train ``adapted.backend.model`` in place on ``train``; afterwards it holds the best validated weights."""
+def train_causal_lm(
+    adapted: Adapted, train: list[Item], settings: TrainSettings, ctx: FitContext, answer_only_logits: bool = True
+) -> TrainResult:
+    """Train ``adapted.backend.model`` in place on ``train``; afterwards it holds the best validated weights.
+    ``answer_only_logits`` computes the LM head on answer positions only (see training/loss.py); methods that
+    change sequence positions (virtual tokens) must turn it off."""
     backend, model = adapted.backend, adapted.backend.model
     features = [backend.training_features(adapted.prompt(item.input), item.target) for item in train]
     progress = TrainProgress(f"{adapted.method}: training")
@@ -56,7 +64,8 @@ def train_causal_lm(adapted: Adapted, train: list[Item], settings: TrainSettings
         model=model,
         args=_arguments(settings, ctx),
         train_dataset=features,
-        data_collator=collator,
+        data_collator=KeepAnswerLogits(collator) if answer_only_logits else collator,
+        compute_loss_func=answer_only_loss if answer_only_logits else None,
         callbacks=[best, budget, LogToStore(ctx.log_metric), progress],
     )
     trainer.remove_callback(ProgressCallback)

@@ -1,0 +1,52 @@
+"""End to end on the real packaged model (SmolLM2-135M-Instruct) and the real catalog data, through the
+installed `tunewise` command in a separate process. Needs `make setup` (it fetches both)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+EXPERIMENT = """\
+name: e2e
+data:
+  dataset: rotten_tomatoes
+  limit: {train: 24, validation: 8, test: 24}
+task:
+  target: label
+  input: text
+  labels: [fresh, rotten]
+  instruction: Classify the movie review as fresh or rotten.
+model:
+  batch_size: 8
+budget:
+  max_steps: 2
+methods:
+  - method: zero_shot
+  - method: few_shot
+    k: 2
+  - method: lora
+    batch_size: 4
+"""
+
+
+def tunewise(*args, cwd: Path) -> subprocess.CompletedProcess:
+    command = [str(Path(sys.executable).parent / "tunewise"), *map(str, args)]
+    env = os.environ | {"COLUMNS": "200"}
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_real_model_comparison(tmp_path):
+    (tmp_path / "e2e.yaml").write_text(EXPERIMENT)
+    result = tunewise("run", "e2e.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.count("│") > 5}
+    assert {"zero_shot", "few_shot", "lora"} <= set(rows)
+    for line in rows.values():
+        accuracy = float(line.split("│")[3].split()[0])
+        assert 0.0 <= accuracy <= 1.0
+    shown = tunewise("show", "3", cwd=tmp_path)
+    assert shown.returncode == 0 and "lora" in shown.stdout and "trainable params" in shown.stdout
