@@ -21,12 +21,12 @@ demo: setup
 	$(VENV)/bin/tunewise run examples/rotten_tomatoes.yaml
 
 test: setup
-	$(VENV)/bin/ruff check tunewise tests
+	$(VENV)/bin/ruff check tunewise tests bench
 	$(VENV)/bin/pytest -q
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check tunewise tests
-	$(VENV)/bin/ruff format --check tunewise tests
+	$(VENV)/bin/ruff check tunewise tests bench
+	$(VENV)/bin/ruff format --check tunewise tests bench
 
 clean:
 	rm -rf $(VENV)

@@ -53,8 +53,11 @@ def test_run_then_inspect(experiment):
     for expected in ("tiny: test split", "accuracy [95% CI]", "zero_shot", "few_shot", "lora", "(n=8)"):
         assert expected in result.stdout
     runs = Store().runs()
-    assert [(r.method_id, r.status) for r, _ in runs] == [("lora", "completed"), ("few_shot", "completed"),
-                                                          ("zero_shot", "completed")]
+    assert [(r.method_id, r.status) for r, _ in runs] == [
+        ("lora", "completed"),
+        ("few_shot", "completed"),
+        ("zero_shot", "completed"),
+    ]
     lora = runs[0][0]
     assert lora.cost["trainable_params"] > 0 and lora.details["training"]["steps"] == 3
     assert len(Store().predictions(lora.id)) == 8
@@ -80,8 +83,9 @@ def test_bad_data_gives_one_line_and_leaves_the_store_untouched(experiment, tmp_
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine", "label": "fresh"}\n{"text": "odd", "label": "meh"}\n')
     text = experiment.read_text().replace("input: text", "input: text\n  labels: [fresh, rotten]")
-    text = text.replace(next(line for line in text.splitlines() if "path:" in line and "jsonl" in line),
-                        f"  path: {bad}")
+    text = text.replace(
+        next(line for line in text.splitlines() if "path:" in line and "jsonl" in line), f"  path: {bad}"
+    )
     experiment.write_text(text)
     result = invoke("run", experiment)
     assert result.exit_code == 1

@@ -35,7 +35,9 @@ def test_jsonl_and_csv_give_the_same_items(tmp_path):
 
 
 def test_template_combines_fields(tmp_path):
-    path = write(tmp_path, "a.jsonl", '{"title": "T", "body": "B", "label": "x"}\n{"title": "U", "body": "C", "label": "y"}\n')
+    path = write(
+        tmp_path, "a.jsonl", '{"title": "T", "body": "B", "label": "x"}\n{"title": "U", "body": "C", "label": "y"}\n'
+    )
     items = Task.from_config(TaskConfig(target="label", input="{title}: {body}")).prepare(load_examples(path))
     assert items[0].input == "T: B"
 
@@ -58,8 +60,9 @@ def test_empty_label(tmp_path):
 
 
 def test_unknown_label_names_allowed(tmp_path):
-    exc = error(tmp_path, "u.jsonl", '{"text": "a", "label": "pos"}\n{"text": "b", "label": "meh"}\n',
-                labels=["pos", "neg"])
+    exc = error(
+        tmp_path, "u.jsonl", '{"text": "a", "label": "pos"}\n{"text": "b", "label": "meh"}\n', labels=["pos", "neg"]
+    )
     assert exc.line == 2 and exc.value == "meh" and "use one of pos, neg" in str(exc)
 
 

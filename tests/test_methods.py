@@ -18,9 +18,13 @@ def setup(sentiment_jsonl, tiny_backend, tmp_path):
     task = Task.from_config(TaskConfig(target="label", input="text", instruction="classify the movie review"))
     splits = split_examples(task.prepare(load_examples(sentiment_jsonl)), 0.2, 0.25, seed=0, stratify=True)
     logged = []
-    ctx = FitContext(seed=0, budget=BudgetConfig(), artifact_dir=tmp_path / "artifact",
-                     log_metric=lambda *a: logged.append(a),
-                     validate=lambda adapted: validation_score(adapted, task, splits.validation))
+    ctx = FitContext(
+        seed=0,
+        budget=BudgetConfig(),
+        artifact_dir=tmp_path / "artifact",
+        log_metric=lambda *a: logged.append(a),
+        validate=lambda adapted: validation_score(adapted, task, splits.validation),
+    )
     return tiny_backend, task, splits, ctx, logged
 
 

@@ -18,9 +18,17 @@ def naive_scores(backend, prompts, candidates):
 
 
 def test_fast_scoring_matches_naive_with_shared_prefix(tiny_backend):
-    messages = [[{"role": "user", "content": f"classify the movie review answer fresh or rotten\n\n{t}"}]
-                for t in ["a great film", "boring predictable and far too long", "superb", "a dull and tedious mess",
-                          "the plot is clever", "what"]]
+    messages = [
+        [{"role": "user", "content": f"classify the movie review answer fresh or rotten\n\n{t}"}]
+        for t in [
+            "a great film",
+            "boring predictable and far too long",
+            "superb",
+            "a dull and tedious mess",
+            "the plot is clever",
+            "what",
+        ]
+    ]
     prompts = [tiny_backend.render(m) for m in messages]
     candidates = ["fresh", "rotten", "positive negative", "a"]
     fast = tiny_backend.score(prompts, candidates)
@@ -30,8 +38,9 @@ def test_fast_scoring_matches_naive_with_shared_prefix(tiny_backend):
 def test_fast_scoring_matches_naive_without_shared_prefix(tiny_backend):
     prompts = ["a great film", "boring predictable and far too long", "what is two plus three"]
     candidates = ["fresh", "rotten"]
-    np.testing.assert_allclose(tiny_backend.score(prompts, candidates),
-                               naive_scores(tiny_backend, prompts, candidates), atol=1e-4)
+    np.testing.assert_allclose(
+        tiny_backend.score(prompts, candidates), naive_scores(tiny_backend, prompts, candidates), atol=1e-4
+    )
 
 
 def test_common_prefix_leaves_one_token_per_sequence():

@@ -8,8 +8,15 @@ from tunewise.store import Store
 
 def start(store, **extra):
     experiment = store.experiment("exp", {"a": 1})
-    fields = dict(method_id="m", method="zero_shot", config={}, fingerprint="f", environment={}, code_version="t",
-                  split_sizes={"test": 1})
+    fields = dict(
+        method_id="m",
+        method="zero_shot",
+        config={},
+        fingerprint="f",
+        environment={},
+        code_version="t",
+        split_sizes={"test": 1},
+    )
     return store.start_run(experiment, **(fields | extra))
 
 
@@ -34,10 +41,12 @@ def test_run_lifecycle_and_failure(isolated_home):
 def test_finish_run_stores_results_and_predictions_together(isolated_home):
     store = Store()
     run_id = start(store)
-    prediction = dict(split="test", position=0, origin="f:1", input="x", target="a", prediction="a", correct=True,
-                      detail={})
-    store.finish_run(run_id, metrics={"accuracy": {"value": 1.0}}, cost={}, details={}, artifact_path="p",
-                     predictions=[prediction])
+    prediction = dict(
+        split="test", position=0, origin="f:1", input="x", target="a", prediction="a", correct=True, detail={}
+    )
+    store.finish_run(
+        run_id, metrics={"accuracy": {"value": 1.0}}, cost={}, details={}, artifact_path="p", predictions=[prediction]
+    )
     assert store.run(run_id)[0].status == "completed"
     assert [p.prediction for p in store.predictions(run_id)] == ["a"]
     assert store.completed_run(store.experiment("exp", {}), "f").id == run_id

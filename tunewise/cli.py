@@ -12,6 +12,8 @@ from rich.console import Console
 from tunewise.errors import TunewiseError
 
 out = Console()
+if not out.is_terminal:  # piped or logged: wide enough for the leaderboard instead of rich's 80 columns
+    out = Console(width=160)
 err = Console(stderr=True)
 
 
@@ -37,8 +39,13 @@ def cli():
 
 @cli.command()
 @click.argument("experiment", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override a setting, e.g. --set seed=3 --set methods.lora.r=16 (repeatable).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a setting, e.g. --set seed=3 --set methods.lora.r=16 (repeatable).",
+)
 @click.option("--force", is_flag=True, help="Run methods again even if completed with the same configuration.")
 def run(experiment: Path, overrides: tuple[str, ...], force: bool):
     """Run every method of EXPERIMENT (a YAML file) and print the leaderboard.
@@ -91,8 +98,14 @@ def runs(experiment: str | None, limit: int):
             primary = run_row.metrics["primary"]
             metric = f"{primary} {run_row.metrics[primary]['value']:.3f}"
         status = {"completed": "green", "failed": "red"}.get(run_row.status, "yellow")
-        table.add_row(f"#{run_row.id}", name, run_row.method_id, f"[{status}]{run_row.status}[/]",
-                      run_row.started_at.strftime("%Y-%m-%d %H:%M"), metric)
+        table.add_row(
+            f"#{run_row.id}",
+            name,
+            run_row.method_id,
+            f"[{status}]{run_row.status}[/]",
+            run_row.started_at.strftime("%Y-%m-%d %H:%M"),
+            metric,
+        )
     out.print(table)
 
 
@@ -154,7 +167,8 @@ def catalog():
     for name in DATASETS:
         out.print(f"dataset  {name}: {DATASETS.get(name).description}; fields {DATASETS.get(name).fields}")
     for name in METHODS:
-        out.print(f"method   {name}: {sys.modules[type(METHODS.get(name)).__module__].__package__ or ''}")
+        package = sys.modules[type(METHODS.get(name)).__module__.rsplit(".", 1)[0]]
+        out.print(f"method   {(package.__doc__ or name).strip().splitlines()[0]}")
     for name in METRICS:
         out.print(f"metric   {name}: for {', '.join(METRICS.get(name).task_types)} tasks")
 

@@ -52,12 +52,23 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
     task, splits = prepare(config)
     log(f"data: {splits.sizes()} examples; labels: {task.labels or 'free text'}")
     experiment_id = store.experiment(config.name, snapshot(config))
-    data_hash = fingerprint([(i.input, i.target) for part in (splits.train, splits.validation, splits.test)
-                             for i in part])
+    data_hash = fingerprint(
+        [(i.input, i.target) for part in (splits.train, splits.validation, splits.test) for i in part]
+    )
     outcomes, pending = [], []
     for entry in config.entries:
-        key = fingerprint([__version__, entry.method, asdict(entry.params), asdict(config.task), asdict(config.model),
-                           asdict(config.budget), config.seed, data_hash])
+        key = fingerprint(
+            [
+                __version__,
+                entry.method,
+                asdict(entry.params),
+                asdict(config.task),
+                asdict(config.model),
+                asdict(config.budget),
+                config.seed,
+                data_hash,
+            ]
+        )
         done = None if force else store.completed_run(experiment_id, key)
         if done:
             outcomes.append(Outcome(entry.id, done.id, "skipped", "already completed with this configuration"))
@@ -70,23 +81,33 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
         base = load_base(config.model, config.seed)
         env, version = environment(), code_version()
         for entry, key in pending:
-            outcomes.append(_run_method(store, experiment_id, entry, key, base, task, splits, config, env, version,
-                                        log))
+            outcomes.append(
+                _run_method(store, experiment_id, entry, key, base, task, splits, config, env, version, log)
+            )
     return outcomes
 
 
-def _run_method(store, experiment_id, entry: MethodEntry, key, base, task, splits, config, env, version,
-                log) -> Outcome:
+def _run_method(
+    store, experiment_id, entry: MethodEntry, key, base, task, splits, config, env, version, log
+) -> Outcome:
     run_id = store.start_run(
-        experiment_id, method_id=entry.id, method=entry.method, config=asdict(entry.params), fingerprint=key,
-        environment=env, code_version=version, split_sizes=splits.sizes(),
+        experiment_id,
+        method_id=entry.id,
+        method=entry.method,
+        config=asdict(entry.params),
+        fingerprint=key,
+        environment=env,
+        code_version=version,
+        split_sizes=splits.sizes(),
     )
     folder = runs_dir() / str(run_id)
     log(f"{entry.id}: run #{run_id} started")
     try:
         _seed_everything(config.seed)
         ctx = FitContext(
-            seed=config.seed, budget=config.budget, artifact_dir=folder,
+            seed=config.seed,
+            budget=config.budget,
+            artifact_dir=folder,
             log_metric=lambda step, name, value: store.log_metric(run_id, step, name, value),
             validate=lambda adapted: validation_score(adapted, task, splits.validation),
         )
@@ -98,8 +119,13 @@ def _run_method(store, experiment_id, entry: MethodEntry, key, base, task, split
         store.finish_run(
             run_id,
             metrics={name: score.as_dict() for name, score in result.metrics.items()} | {"primary": task.metric},
-            cost={"train_seconds": train_seconds, "trainable_params": adapted.trainable_params,
-                  "artifact_bytes": artifact_bytes, "eval_seconds": result.seconds, **result.cost},
+            cost={
+                "train_seconds": train_seconds,
+                "trainable_params": adapted.trainable_params,
+                "artifact_bytes": artifact_bytes,
+                "eval_seconds": result.seconds,
+                **result.cost,
+            },
             details=adapted.describe(),
             artifact_path=str(folder / "artifact"),
             predictions=[_prediction_row(i, p) for i, p in enumerate(result.predictions)],
@@ -128,8 +154,16 @@ def _save_atomically(adapted, folder) -> int:
 
 
 def _prediction_row(position: int, p) -> dict:
-    return {"split": "test", "position": position, "origin": p.origin, "input": p.input, "target": p.target,
-            "prediction": p.prediction, "correct": p.correct, "detail": p.detail}
+    return {
+        "split": "test",
+        "position": position,
+        "origin": p.origin,
+        "input": p.input,
+        "target": p.target,
+        "prediction": p.prediction,
+        "correct": p.correct,
+        "detail": p.detail,
+    }
 
 
 def _seed_everything(seed: int) -> None:

@@ -31,13 +31,22 @@ def leaderboard_rows(runs: list[Run]) -> list[Row]:
         primary = run.metrics["primary"]
         score = run.metrics[primary]
         others = {k: v["value"] for k, v in run.metrics.items() if k not in (primary, "primary")}
-        rows.append(Row(
-            method_id=run.method_id, run_id=run.id, primary=primary,
-            value=score["value"], low=score["low"], high=score["high"], others=others,
-            train_seconds=run.cost["train_seconds"], trainable_params=run.cost["trainable_params"],
-            artifact_bytes=run.cost["artifact_bytes"], prompt_tokens=run.cost["prompt_tokens_per_request"],
-            ms_per_example=run.cost["seconds_per_example"] * 1000,
-        ))
+        rows.append(
+            Row(
+                method_id=run.method_id,
+                run_id=run.id,
+                primary=primary,
+                value=score["value"],
+                low=score["low"],
+                high=score["high"],
+                others=others,
+                train_seconds=run.cost["train_seconds"],
+                trainable_params=run.cost["trainable_params"],
+                artifact_bytes=run.cost["artifact_bytes"],
+                prompt_tokens=run.cost["prompt_tokens_per_request"],
+                ms_per_example=run.cost["seconds_per_example"] * 1000,
+            )
+        )
     return sorted(rows, key=lambda r: -r.value)
 
 
@@ -46,17 +55,29 @@ def leaderboard_table(title: str, rows: list[Row], test_size: int | None = None)
     other_names = sorted({name for row in rows for name in row.others})
     caption = "95% bootstrap intervals over the test examples"
     table = Table(title=title, caption=f"{caption} (n={test_size})" if test_size else caption)
-    for header, justify in [("method", "left"), ("run", "right"), (f"{primary} [95% CI]", "right"),
-                            *[(name, "right") for name in other_names], ("train s", "right"),
-                            ("trainable", "right"), ("artifact", "right"), ("prompt tok/req", "right"),
-                            ("ms/example", "right")]:
+    for header, justify in [
+        ("method", "left"),
+        ("run", "right"),
+        (f"{primary} [95% CI]", "right"),
+        *[(name, "right") for name in other_names],
+        ("train s", "right"),
+        ("trainable", "right"),
+        ("artifact", "right"),
+        ("prompt tok/req", "right"),
+        ("ms/example", "right"),
+    ]:
         table.add_column(header, justify=justify)
     for row in rows:
         table.add_row(
-            row.method_id, f"#{row.run_id}", f"{row.value:.3f} [{row.low:.3f}, {row.high:.3f}]",
+            row.method_id,
+            f"#{row.run_id}",
+            f"{row.value:.3f} [{row.low:.3f}, {row.high:.3f}]",
             *[f"{row.others[n]:.3f}" if n in row.others else "-" for n in other_names],
-            f"{row.train_seconds:.1f}", human_count(row.trainable_params), human_bytes(row.artifact_bytes),
-            f"{row.prompt_tokens:.0f}", f"{row.ms_per_example:.0f}",
+            f"{row.train_seconds:.1f}",
+            human_count(row.trainable_params),
+            human_bytes(row.artifact_bytes),
+            f"{row.prompt_tokens:.0f}",
+            f"{row.ms_per_example:.0f}",
         )
     return table
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunewise.fetch import WheelFile, atomic_write_text, fetch_member, sha256_of
 from tunewise.errors import FetchError
+from tunewise.fetch import WheelFile, atomic_write_text, fetch_member, sha256_of
 from tunewise.home import cache_dir
 from tunewise.registry import Registry
 

@@ -28,7 +28,11 @@ def predict_labels(adapted: Adapted, task: Task, items: list[Item], desc: str) -
     best = np.argmax(scores, axis=1)
     return [
         Prediction(
-            item.origin, item.input, item.target, task.labels[best[i]], task.labels[best[i]] == item.target,
+            item.origin,
+            item.input,
+            item.target,
+            task.labels[best[i]],
+            task.labels[best[i]] == item.target,
             {"scores": {label: round(float(s), 4) for label, s in zip(task.labels, scores[i], strict=True)}},
         )
         for i, item in enumerate(items)
@@ -40,8 +44,12 @@ def predict_generations(adapted: Adapted, task: Task, items: list[Item], desc: s
     outputs = adapted.backend.generate(prompts, task.max_new_tokens, task.stop, desc=desc)
     return [
         Prediction(
-            item.origin, item.input, item.target, output.strip(),
-            normalize_answer(output) == normalize_answer(item.target), {"raw": output},
+            item.origin,
+            item.input,
+            item.target,
+            output.strip(),
+            normalize_answer(output) == normalize_answer(item.target),
+            {"raw": output},
         )
         for item, output in zip(items, outputs, strict=True)
     ]

@@ -65,8 +65,14 @@ class Scorer:
             cache = copy.deepcopy(prefix_cache)
             cache.batch_repeat_interleave(len(suffixes))
         with torch.inference_mode():
-            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
-                             use_cache=True, logits_to_keep=1)
+            out = self.model(
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=positions,
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
             first = out.logits[:, -1].float().log_softmax(-1)
             scores = torch.stack([first[:, c[0]] for c in candidates], dim=1)
             for j, candidate in enumerate(candidates):
@@ -80,8 +86,13 @@ class Scorer:
         feed = torch.tensor([candidate[:-1]] * batch, device=mask.device)
         extra = torch.ones(batch, len(candidate) - 1, dtype=mask.dtype, device=mask.device)
         positions = last_position[:, None] + 1 + torch.arange(len(candidate) - 1, device=mask.device)
-        out = self.model(input_ids=feed, attention_mask=torch.cat([mask, extra], 1), position_ids=positions,
-                         past_key_values=cache, use_cache=True)
+        out = self.model(
+            input_ids=feed,
+            attention_mask=torch.cat([mask, extra], 1),
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+        )
         cache.crop(-(len(candidate) - 1))  # rewind to the end of the prompt
         logprobs = out.logits.float().log_softmax(-1)
         targets = torch.tensor(candidate[1:], device=mask.device)

@@ -16,8 +16,23 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def run_as_dict(store: Store, run_id: int) -> dict:
     run, experiment = store.run(run_id)
-    fields = ("id", "method_id", "method", "status", "started_at", "finished_at", "error", "config", "metrics",
-              "cost", "details", "environment", "code_version", "split_sizes", "artifact_path")
+    fields = (
+        "id",
+        "method_id",
+        "method",
+        "status",
+        "started_at",
+        "finished_at",
+        "error",
+        "config",
+        "metrics",
+        "cost",
+        "details",
+        "environment",
+        "code_version",
+        "split_sizes",
+        "artifact_path",
+    )
     data = {name: getattr(run, name) for name in fields} | {"experiment": experiment}
     data["step_metrics"] = [{"step": m.step, "name": m.name, "value": m.value} for m in store.step_metrics(run_id)]
     return data
@@ -26,8 +41,10 @@ def run_as_dict(store: Store, run_id: int) -> dict:
 def render_run(console: Console, store: Store, run_id: int, examples: int) -> None:
     run, experiment = store.run(run_id)
     when = run.started_at.strftime("%Y-%m-%d %H:%M:%S")
-    console.print(f"[bold]run #{run.id}[/]  {experiment} / {run.method_id} ({run.method})  "
-                  f"[bold]{run.status}[/]  started {when}  code {run.code_version}")
+    console.print(
+        f"[bold]run #{run.id}[/]  {experiment} / {run.method_id} ({run.method})  "
+        f"[bold]{run.status}[/]  started {when}  code {run.code_version}"
+    )
     if run.error:
         console.print(Panel(run.error.strip(), title="error", border_style="red"))
     console.print(f"config: {run.config}")
@@ -75,8 +92,10 @@ def _curves(console: Console, store: Store, run_id: int) -> None:
         points = series.get(name)
         if points:
             values = [v for _, v in points]
-            console.print(f"{name:>10}: {sparkline(values)}  first {values[0]:.3f}, last {values[-1]:.3f}, "
-                          f"best {max(values) if name == 'validation' else min(values):.3f} ({len(values)} points)")
+            console.print(
+                f"{name:>10}: {sparkline(values)}  first {values[0]:.3f}, last {values[-1]:.3f}, "
+                f"best {max(values) if name == 'validation' else min(values):.3f} ({len(values)} points)"
+            )
 
 
 def _predictions(console: Console, store: Store, run_id: int, examples: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from tunewise.errors import TunewiseError
 from tunewise.home import database_url
@@ -64,8 +64,9 @@ class Store:
         with self.session.begin() as s:
             s.add(StepMetric(run_id=run_id, step=step, name=name, value=value))
 
-    def finish_run(self, run_id: int, *, metrics: dict, cost: dict, details: dict, artifact_path: str,
-                   predictions: list[dict]) -> None:
+    def finish_run(
+        self, run_id: int, *, metrics: dict, cost: dict, details: dict, artifact_path: str, predictions: list[dict]
+    ) -> None:
         """Results and predictions land together or not at all."""
         with self.session.begin() as s:
             run = s.get(Run, run_id)
@@ -82,8 +83,11 @@ class Store:
         """Mark ``running`` runs of dead processes on this host as failed; returns how many."""
         host = socket.gethostname()
         with self.session.begin() as s:
-            stale = [r for r in s.scalars(select(Run).where(Run.status == "running", Run.hostname == host))
-                     if not _alive(r.pid)]
+            stale = [
+                r
+                for r in s.scalars(select(Run).where(Run.status == "running", Run.hostname == host))
+                if not _alive(r.pid)
+            ]
             for run in stale:
                 run.status, run.finished_at = "failed", now()
                 run.error = "the process ended before the run finished (killed or crashed)"
@@ -92,8 +96,9 @@ class Store:
     # -- queries -----------------------------------------------------------------------------------------------
     def completed_run(self, experiment_id: int, fingerprint: str) -> Run | None:
         with self.session() as s:
-            query = select(Run).where(Run.experiment_id == experiment_id, Run.fingerprint == fingerprint,
-                                      Run.status == "completed")
+            query = select(Run).where(
+                Run.experiment_id == experiment_id, Run.fingerprint == fingerprint, Run.status == "completed"
+            )
             return s.scalars(query.order_by(Run.id.desc())).first()
 
     def runs(self, experiment: str | None = None, limit: int = 50) -> list[tuple[Run, str]]:
@@ -117,8 +122,9 @@ class Store:
             if exp is None:
                 names = ", ".join(s.scalars(select(Experiment.name))) or "none yet"
                 raise TunewiseError(f"no experiment named {experiment!r}; experiments: {names}")
-            runs = s.scalars(select(Run).where(Run.experiment_id == exp.id, Run.status == "completed")
-                             .order_by(Run.id)).all()
+            runs = s.scalars(
+                select(Run).where(Run.experiment_id == exp.id, Run.status == "completed").order_by(Run.id)
+            ).all()
         latest: dict[str, Run] = {}
         for run in runs:
             latest.pop(run.method_id, None)

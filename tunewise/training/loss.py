@@ -34,7 +34,8 @@ def answer_only_loss(outputs, labels: torch.Tensor, num_items_in_batch=None) -> 
     keep = answer_positions(labels)
     logits = outputs.logits.float()
     targets = labels[:, keep + 1].to(logits.device)
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100,
-                           reduction="sum")
+    loss = F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100, reduction="sum"
+    )
     count = num_items_in_batch if num_items_in_batch is not None else (targets != -100).sum()
     return loss / count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,9 @@ from tunewise.tasks.task import Item
 from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget, TrainProgress
 from tunewise.training.loss import KeepAnswerLogits, answer_only_loss
 from tunewise.training.settings import TrainSettings
+
+# transformers' Trainer calls its own deprecated property; the warning is not actionable for tunewise users.
+warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 if TYPE_CHECKING:  # methods import training; importing methods here at run time would be circular
     from tunewise.methods.base import Adapted, FitContext

@@ -34,7 +34,10 @@ class Lora:
 
         targets = "all-linear" if config.target_modules == ["all-linear"] else list(config.target_modules)
         peft_config = LoraConfig(
-            task_type="CAUSAL_LM", r=config.r, lora_alpha=config.alpha, lora_dropout=config.dropout,
+            task_type="CAUSAL_LM",
+            r=config.r,
+            lora_alpha=config.alpha,
+            lora_dropout=config.dropout,
             target_modules=targets,
         )
         # PEFT injects adapters in place; a copy keeps the shared base model clean for the other methods.
