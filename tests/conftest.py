@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Where `make setup` (tunewise fetch) put the packaged model and data, decided before any test changes the home.
+SHARED_CACHE = os.environ.get("TUNEWISE_CACHE") or str(
+    Path(os.environ.get("TUNEWISE_HOME") or Path.home() / ".tunewise").expanduser() / "cache"
+)
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
@@ -30,8 +34,7 @@ def isolated_home(tmp_path, monkeypatch):
     """Each test gets its own store; the model/dataset cache is shared (it only holds pinned, verified files)."""
     monkeypatch.setenv("TUNEWISE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("TUNEWISE_DB_URL", raising=False)
-    if not os.environ.get("TUNEWISE_CACHE"):
-        monkeypatch.setenv("TUNEWISE_CACHE", str(Path.home() / ".tunewise" / "cache"))
+    monkeypatch.setenv("TUNEWISE_CACHE", SHARED_CACHE)
     return tmp_path / "home"
 
 
