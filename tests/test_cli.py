@@ -119,3 +119,11 @@ def test_a_crashing_method_is_marked_failed_and_the_others_finish(experiment, mo
 def test_validate_reports_sizes(experiment):
     result = invoke("validate", experiment)
     assert result.exit_code == 0 and "'test': 8" in result.stdout and "zero_shot, few_shot, lora" in result.stdout
+
+
+def test_method_settings_that_do_not_fit_the_data_fail_before_any_work(experiment):
+    experiment.write_text(experiment.read_text().replace("k: 2", "k: 500"))
+    result = invoke("run", experiment)
+    assert result.exit_code == 1
+    assert "few_shot k=500 but the training split has" in result.stderr and "loading model" not in result.stderr
+    assert Store().runs() == []

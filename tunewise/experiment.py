@@ -11,7 +11,8 @@ import shutil
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 from tunewise import __version__
 from tunewise.config import ExperimentConfig, MethodEntry
@@ -22,6 +23,7 @@ from tunewise.errors import TunewiseError
 from tunewise.evaluate import evaluate, validation_score
 from tunewise.home import runs_dir
 from tunewise.methods import METHODS, FitContext
+from tunewise.models.backend import Backend
 from tunewise.store import Store
 from tunewise.tasks.task import Task
 
@@ -48,28 +50,29 @@ def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
     return task, splits
 
 
+@dataclass
+class Session:
+    """What every method of one experiment run shares."""
+
+    config: ExperimentConfig
+    store: Store
+    experiment_id: int
+    task: Task
+    splits: Splits
+    log: Callable[[str], None]
+    base: Backend | None = None
+    environment: dict = field(default_factory=dict)
+    code_version: str = ""
+
+
 def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, log=print) -> list[Outcome]:
     task, splits = prepare(config)
     log(f"data: {splits.sizes()} examples; labels: {task.labels or 'free text'}")
-    experiment_id = store.experiment(config.name, snapshot(config))
-    data_hash = fingerprint(
-        [(i.input, i.target) for part in (splits.train, splits.validation, splits.test) for i in part]
-    )
+    session = Session(config, store, store.experiment(config.name, snapshot(config)), task, splits, log)
     outcomes, pending = [], []
     for entry in config.entries:
-        key = fingerprint(
-            [
-                __version__,
-                entry.method,
-                asdict(entry.params),
-                asdict(config.task),
-                asdict(config.model),
-                asdict(config.budget),
-                config.seed,
-                data_hash,
-            ]
-        )
-        done = None if force else store.completed_run(experiment_id, key)
+        key = run_fingerprint(config, entry, splits)
+        done = None if force else store.completed_run(session.experiment_id, key)
         if done:
             outcomes.append(Outcome(entry.id, done.id, "skipped", "already completed with this configuration"))
             log(f"{entry.id}: already completed as run #{done.id} (use --force to run it again)")
@@ -78,60 +81,49 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
     if pending:
         from tunewise.models import load_base
 
-        base = load_base(config.model, config.seed)
-        env, version = environment(), code_version()
-        for entry, key in pending:
-            outcomes.append(
-                _run_method(store, experiment_id, entry, key, base, task, splits, config, env, version, log)
-            )
+        session.base = load_base(config.model, config.seed)
+        session.environment, session.code_version = environment(), code_version()
+        outcomes += [_run_method(session, entry, key) for entry, key in pending]
     return outcomes
 
 
-def _run_method(
-    store, experiment_id, entry: MethodEntry, key, base, task, splits, config, env, version, log
-) -> Outcome:
+def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits) -> str:
+    """Identifies a result: same code release, method settings, task, model, budget, seed and data."""
+    data = [(i.input, i.target) for part in (splits.train, splits.validation, splits.test) for i in part]
+    settings = [asdict(entry.params), asdict(config.task), asdict(config.model), asdict(config.budget)]
+    return fingerprint([__version__, entry.method, *settings, config.seed, fingerprint(data)])
+
+
+def _run_method(session: Session, entry: MethodEntry, key: str) -> Outcome:
+    store, task, splits, seed = session.store, session.task, session.splits, session.config.seed
     run_id = store.start_run(
-        experiment_id,
+        session.experiment_id,
         method_id=entry.id,
         method=entry.method,
         config=asdict(entry.params),
         fingerprint=key,
-        environment=env,
-        code_version=version,
+        environment=session.environment,
+        code_version=session.code_version,
         split_sizes=splits.sizes(),
     )
     folder = runs_dir() / str(run_id)
-    log(f"{entry.id}: run #{run_id} started")
+    session.log(f"{entry.id}: run #{run_id} started")
     try:
-        _seed_everything(config.seed)
+        _seed_everything(seed)
         ctx = FitContext(
-            seed=config.seed,
-            budget=config.budget,
+            seed=seed,
+            budget=session.config.budget,
             artifact_dir=folder,
             log_metric=lambda step, name, value: store.log_metric(run_id, step, name, value),
             validate=lambda adapted: validation_score(adapted, task, splits.validation),
         )
         started = time.perf_counter()
-        adapted = METHODS.get(entry.method).fit(base, task, splits, entry.params, ctx)
+        adapted = METHODS.get(entry.method).fit(session.base, task, splits, entry.params, ctx)
         train_seconds = time.perf_counter() - started
-        result = evaluate(adapted, task, splits.test, desc=f"{entry.id}: test", seed=config.seed)
-        artifact_bytes = _save_atomically(adapted, folder)
-        store.finish_run(
-            run_id,
-            metrics={name: score.as_dict() for name, score in result.metrics.items()} | {"primary": task.metric},
-            cost={
-                "train_seconds": train_seconds,
-                "trainable_params": adapted.trainable_params,
-                "artifact_bytes": artifact_bytes,
-                "eval_seconds": result.seconds,
-                **result.cost,
-            },
-            details=adapted.describe(),
-            artifact_path=str(folder / "artifact"),
-            predictions=[_prediction_row(i, p) for i, p in enumerate(result.predictions)],
-        )
+        result = evaluate(adapted, task, splits.test, desc=f"{entry.id}: test", seed=seed)
+        _store_result(session, run_id, adapted, result, train_seconds, folder)
         primary = result.metrics[task.metric]
-        log(f"{entry.id}: {task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
+        session.log(f"{entry.id}: {task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
         return Outcome(entry.id, run_id, "completed")
     except KeyboardInterrupt:
         store.fail_run(run_id, "interrupted by the user")
@@ -141,6 +133,24 @@ def _run_method(
         store.fail_run(run_id, message)
         print(f"tunewise: {entry.id} failed: {str(exc) or type(exc).__name__}", file=sys.stderr)
         return Outcome(entry.id, run_id, "failed", str(exc) or type(exc).__name__)
+
+
+def _store_result(session: Session, run_id: int, adapted, result, train_seconds: float, folder) -> None:
+    artifact_bytes = _save_atomically(adapted, folder)
+    session.store.finish_run(
+        run_id,
+        metrics={name: score.as_dict() for name, score in result.metrics.items()} | {"primary": session.task.metric},
+        cost={
+            "train_seconds": train_seconds,
+            "trainable_params": adapted.trainable_params,
+            "artifact_bytes": artifact_bytes,
+            "eval_seconds": result.seconds,
+            **result.cost,
+        },
+        details=adapted.describe(),
+        artifact_path=str(folder / "artifact"),
+        predictions=[_prediction_row(i, p) for i, p in enumerate(result.predictions)],
+    )
 
 
 def _save_atomically(adapted, folder) -> int:

@@ -64,6 +64,9 @@ class Adapted:
 
 
 class Method(Protocol):
+    """A method may also define ``check(config, task, splits)``, called before any model is loaded, to refuse
+    settings that do not fit the data (raise ``TunewiseError``)."""
+
     config_class: type
 
     def fit(self, base: Backend, task: Task, splits: Splits, config: Any, ctx: FitContext) -> Adapted:

@@ -4,6 +4,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tunewise.errors import TunewiseError
 from tunewise.methods.base import Adapted, FitContext, register
 from tunewise.methods.prompt import PromptSettings, base_program
 
@@ -22,9 +23,15 @@ class FewShotConfig(PromptSettings):
 class FewShot:
     config_class = FewShotConfig
 
-    def fit(self, base, task, splits, config: FewShotConfig, ctx: FitContext) -> Adapted:
+    def check(self, config: FewShotConfig, task, splits) -> None:
+        """Called before any model is loaded."""
         if config.k > len(splits.train):
-            raise ValueError(f"few_shot k={config.k} but the training split has {len(splits.train)} examples")
+            raise TunewiseError(
+                f"few_shot k={config.k} but the training split has {len(splits.train)} examples; "
+                "lower k or give more training data"
+            )
+
+    def fit(self, base, task, splits, config: FewShotConfig, ctx: FitContext) -> Adapted:
         # One fixed, seeded set for every request: the prompt prefix is identical across requests, which is
         # what a deployment would do and what lets the prefix be cached.
         demos = random.Random(ctx.seed).sample(splits.train, config.k)
