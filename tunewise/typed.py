@@ -114,7 +114,3 @@ def field_names(cls: type) -> list[str]:
 
 def help_of(field: dataclasses.Field) -> str:
     return field.metadata.get("help", "no description")
-
-
-def to_dict(obj: Any) -> Any:
-    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj

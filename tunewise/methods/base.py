@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -84,7 +84,3 @@ def register(name: str) -> Callable[[type], type]:
         return cls
 
     return decorate
-
-
-def config_dict(config: Any) -> dict:
-    return asdict(config)
