@@ -40,8 +40,9 @@ class Evaluation:
 def evaluate(
     adapted: Adapted, task: Task, items: list[Item], *, desc: str = "", intervals: bool = True, seed: int = 0
 ) -> Evaluation:
-    started = time.perf_counter()
-    predictions = PREDICTORS[task.type](adapted, task, items, desc)
+    started = time.perf_counter()  # rendering the prompt is part of serving a request
+    prompts = [adapted.prompt(item.input) for item in items]
+    predictions = PREDICTORS[task.type](adapted, task, items, prompts, desc)
     seconds = time.perf_counter() - started
     guesses, targets = [p.prediction for p in predictions], [p.target for p in predictions]
     metrics = {}
@@ -49,7 +50,7 @@ def evaluate(
         value = metric.compute(guesses, targets, task.labels)
         low, high = bootstrap_interval(metric, guesses, targets, task.labels, seed=seed) if intervals else (value,) * 2
         metrics[metric.name] = Score(value, low, high)
-    prompt_tokens = statistics.fmean(adapted.backend.count_tokens(adapted.prompt(i.input)) for i in items)
+    prompt_tokens = statistics.fmean(adapted.backend.count_tokens(prompt) for prompt in prompts)
     return Evaluation(
         predictions=predictions,
         metrics=metrics,

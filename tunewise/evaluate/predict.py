@@ -21,9 +21,8 @@ class Prediction:
     detail: dict = field(default_factory=dict)  # label scores, raw generation, ...
 
 
-def predict_labels(adapted: Adapted, task: Task, items: list[Item], desc: str) -> list[Prediction]:
+def predict_labels(adapted: Adapted, task: Task, items: list[Item], prompts: list[str], desc: str) -> list[Prediction]:
     """Score every label as the continuation of each prompt; no generation and no free-text parsing."""
-    prompts = [adapted.prompt(item.input) for item in items]
     scores = adapted.backend.score(prompts, task.labels, desc=desc)
     best = np.argmax(scores, axis=1)
     return [
@@ -39,8 +38,9 @@ def predict_labels(adapted: Adapted, task: Task, items: list[Item], desc: str) -
     ]
 
 
-def predict_generations(adapted: Adapted, task: Task, items: list[Item], desc: str) -> list[Prediction]:
-    prompts = [adapted.prompt(item.input) for item in items]
+def predict_generations(
+    adapted: Adapted, task: Task, items: list[Item], prompts: list[str], desc: str
+) -> list[Prediction]:
     outputs = adapted.backend.generate(prompts, task.max_new_tokens, task.stop, desc=desc)
     return [
         Prediction(

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from tunewise.models.scoring import Scorer
+from tunewise.models.scoring import Scorer, left_pad
 
 
 class HFBackend:
@@ -66,7 +66,7 @@ class HFBackend:
         prompt_ids = [self._fit(self.encode(p), max_new_tokens) for p in prompts]
         outputs = [""] * len(prompts)
         for batch in self._batches(prompt_ids, desc):
-            ids, mask = self._left_pad([prompt_ids[i] for i in batch])
+            ids, mask = left_pad([prompt_ids[i] for i in batch], self.tokenizer.pad_token_id, self.model.device)
             with torch.inference_mode():
                 generated = self.model.generate(
                     input_ids=ids,
@@ -88,13 +88,6 @@ class HFBackend:
             return ids
         self.truncated += 1
         return ids[len(ids) - room :]
-
-    def _left_pad(self, sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        width = max(len(s) for s in sequences)
-        pad = self.tokenizer.pad_token_id
-        ids = torch.tensor([[pad] * (width - len(s)) + s for s in sequences], device=self.model.device)
-        mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in sequences], device=self.model.device)
-        return ids, mask
 
     def _batches(self, sequences: list[list[int]], desc: str) -> Iterator[list[int]]:
         """Index batches of similar length (longest first), with a progress bar counted in examples."""

@@ -19,6 +19,14 @@ import torch
 MIN_SHARED_PREFIX = 8  # tokens; below this the copy is not worth it
 
 
+def left_pad(sequences: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids and attention mask, padded on the left so every sequence ends at the last position."""
+    width = max(len(s) for s in sequences)
+    ids = torch.tensor([[pad_id] * (width - len(s)) + s for s in sequences], device=device)
+    mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in sequences], device=device)
+    return ids, mask
+
+
 def common_prefix(sequences: list[list[int]]) -> list[int]:
     """The longest shared token prefix, leaving at least one token of every sequence outside it."""
     shortest = min(len(s) for s in sequences)
@@ -54,10 +62,8 @@ class Scorer:
             return self.model(input_ids=ids, use_cache=True, logits_to_keep=1).past_key_values
 
     def _score_batch(self, suffixes, prefix_len: int, prefix_cache, candidates) -> np.ndarray:
-        width = max(len(s) for s in suffixes)
         device = self.model.device
-        ids = torch.tensor([[self.pad_id] * (width - len(s)) + s for s in suffixes], device=device)
-        suffix_mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in suffixes], device=device)
+        ids, suffix_mask = left_pad(suffixes, self.pad_id, device)
         mask = torch.cat([torch.ones(len(suffixes), prefix_len, dtype=torch.long, device=device), suffix_mask], 1)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, prefix_len:]
         cache = None

@@ -19,6 +19,10 @@ class BestOnTaskMetric(TrainerCallback):
         self._best_weights: dict[str, torch.Tensor] | None = None
         self._stale, self._last_step = 0, -1
 
+    @property
+    def stopped_early(self) -> bool:
+        return self._stale >= self.patience
+
     def on_step_end(self, args, state, control, **kwargs):
         if self.every and state.global_step % self.every == 0:
             self._check(state, control)
@@ -48,7 +52,7 @@ class BestOnTaskMetric(TrainerCallback):
             }
         else:
             self._stale += 1
-            control.should_training_stop = self._stale >= self.patience
+            control.should_training_stop = self.stopped_early
 
 
 class TimeBudget(TrainerCallback):

@@ -83,7 +83,7 @@ def train_causal_lm(
         seconds=time.perf_counter() - started,
         best_step=best.best_step,
         best_validation=best.best_score,
-        stopped_early=best._stale >= settings.patience,
+        stopped_early=best.stopped_early,
         budget_exhausted=budget.exhausted,
         train_tokens=collator.real_tokens,
         padding_fraction=collator.padding_fraction,
