@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import yaml
 
+from tunewise.decide.settings import DecisionConfig, PriceSheet
 from tunewise.errors import ConfigError
 from tunewise.typed import Problems, build, format_path
 
@@ -112,6 +113,10 @@ class ExperimentConfig:
     model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the base model"})
     budget: BudgetConfig = field(default_factory=BudgetConfig, metadata={"help": "limits per trained method"})
     seed: int = field(default=0, metadata={"help": "seed for splits, sampling and training"})
+    decision: DecisionConfig = field(
+        default_factory=DecisionConfig, metadata={"help": "expected volume and constraints for the recommendation"}
+    )
+    prices: PriceSheet = field(default_factory=PriceSheet, metadata={"help": "$ per CPU/GPU hour and per token"})
     source: str = field(default="<dict>", init=False)
     entries: list[MethodEntry] = field(default_factory=list, init=False)
 

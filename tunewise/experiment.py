@@ -20,7 +20,8 @@ from tunewise.data.prepare import prepare_splits
 from tunewise.data.split import Splits
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
-from tunewise.evaluate import evaluate, validation_score
+from tunewise.decide.costs import training_flops
+from tunewise.evaluate import evaluate, request_latency, validation_score
 from tunewise.home import runs_dir
 from tunewise.methods import METHODS, FitContext
 from tunewise.models.backend import Backend
@@ -121,6 +122,7 @@ def _run_method(session: Session, entry: MethodEntry, key: str) -> Outcome:
         adapted = METHODS.get(entry.method).fit(session.base, task, splits, entry.params, ctx)
         train_seconds = time.perf_counter() - started
         result = evaluate(adapted, task, splits.test, desc=f"{entry.id}: test", seed=seed)
+        result.cost.update(request_latency(adapted, task, splits.test))
         _store_result(session, run_id, adapted, result, train_seconds, folder)
         primary = result.metrics[task.metric]
         session.log(f"{entry.id}: {task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
@@ -137,6 +139,8 @@ def _run_method(session: Session, entry: MethodEntry, key: str) -> Outcome:
 
 def _store_result(session: Session, run_id: int, adapted, result, train_seconds: float, folder) -> None:
     artifact_bytes = _save_atomically(adapted, folder)
+    base_params = session.base.parameter_count()
+    train_tokens = adapted.details.get("training", {}).get("train_tokens", 0)
     session.store.finish_run(
         run_id,
         metrics={name: score.as_dict() for name, score in result.metrics.items()} | {"primary": session.task.metric},
@@ -144,6 +148,9 @@ def _store_result(session: Session, run_id: int, adapted, result, train_seconds:
             "train_seconds": train_seconds,
             "trainable_params": adapted.trainable_params,
             "artifact_bytes": artifact_bytes,
+            "base_params": base_params,
+            "train_tokens": train_tokens,
+            "build_flops": training_flops(base_params, adapted.trainable_params, train_tokens),
             "eval_seconds": result.seconds,
             **result.cost,
         },

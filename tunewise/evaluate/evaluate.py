@@ -50,14 +50,20 @@ def evaluate(
         value = metric.compute(guesses, targets, task.labels)
         low, high = bootstrap_interval(metric, guesses, targets, task.labels, seed=seed) if intervals else (value,) * 2
         metrics[metric.name] = Score(value, low, high)
-    prompt_tokens = statistics.fmean(adapted.backend.count_tokens(prompt) for prompt in prompts)
+    count = adapted.backend.count_tokens
+    prompt_tokens = statistics.fmean(count(prompt) for prompt in prompts)
+    completion_tokens = statistics.fmean(count(p.detail.get("raw", p.prediction)) for p in predictions)
     return Evaluation(
         predictions=predictions,
         metrics=metrics,
         primary=task.metric,
         seconds=seconds,
         prompt_tokens=prompt_tokens,
-        cost={"seconds_per_example": seconds / max(len(items), 1), "prompt_tokens_per_request": prompt_tokens},
+        cost={
+            "seconds_per_example": seconds / max(len(items), 1),
+            "prompt_tokens_per_request": prompt_tokens,
+            "completion_tokens_per_request": completion_tokens,
+        },
     )
 
 

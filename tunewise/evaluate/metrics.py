@@ -17,14 +17,16 @@ class Metric:
     name: str
     task_types: tuple[str, ...]
     compute: Callable[[Sequence[str], Sequence[str], Sequence[str] | None], float]
+    # The mean of a per-example right/wrong score, so paired right/wrong tests (McNemar) apply to it.
+    per_example: bool = False
 
 
 METRICS: Registry[Metric] = Registry("metric")
 
 
-def metric(name: str, *task_types: str):
+def metric(name: str, *task_types: str, per_example: bool = False):
     def register(function):
-        METRICS.register(name, Metric(name, task_types, function))
+        METRICS.register(name, Metric(name, task_types, function, per_example))
         return function
 
     return register
@@ -38,7 +40,7 @@ def normalize_answer(text: str) -> str:
     return " ".join(text.split())
 
 
-@metric("accuracy", "classification")
+@metric("accuracy", "classification", per_example=True)
 def accuracy(predictions, targets, labels=None) -> float:
     return float(np.mean([p == t for p, t in zip(predictions, targets, strict=True)])) if targets else 0.0
 
@@ -57,7 +59,7 @@ def macro_f1(predictions, targets, labels=None) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-@metric("exact_match", "generation")
+@metric("exact_match", "generation", per_example=True)
 def exact_match(predictions, targets, labels=None) -> float:
     matches = [normalize_answer(p) == normalize_answer(t) for p, t in zip(predictions, targets, strict=True)]
     return float(np.mean(matches)) if matches else 0.0

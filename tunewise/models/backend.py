@@ -22,3 +22,6 @@ class Backend(Protocol):
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model reads for ``text``."""
+
+    def parameter_count(self) -> int:
+        """Parameters of the network that answers a request (for compute estimates)."""

@@ -25,6 +25,10 @@ class HFBackend:
         """The same tokenizer and settings over another model (e.g. the base wrapped with an adapter)."""
         return HFBackend(model, self.tokenizer, self.name, self.max_length, self.batch_size)
 
+    def parameter_count(self) -> int:
+        """Parameters of the whole network (base plus any adapter): what a request's compute scales with."""
+        return sum(p.numel() for p in self.model.parameters())
+
     # -- text <-> tokens -------------------------------------------------------------------------------------
     def render(self, messages: list[dict[str, str]]) -> str:
         if self.tokenizer.chat_template:

@@ -131,6 +131,14 @@ class Store:
             latest[run.method_id] = run
         return sorted(latest.values(), key=lambda r: r.id)
 
+    def experiment_config(self, experiment: str) -> dict:
+        """The configuration the experiment was last run with."""
+        with self.session() as s:
+            config = s.scalar(select(Experiment.config).where(Experiment.name == experiment))
+        if config is None:
+            raise TunewiseError(f"no experiment named {experiment!r}; `tunewise runs` lists experiments")
+        return config
+
     def step_metrics(self, run_id: int) -> list[StepMetric]:
         with self.session() as s:
             return s.scalars(select(StepMetric).where(StepMetric.run_id == run_id).order_by(StepMetric.id)).all()

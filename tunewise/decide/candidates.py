@@ -1,0 +1,72 @@
+"""An experiment's completed runs, read back from the store as candidates for the decision."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from tunewise.decide.costs import CostProfile, cost_profile
+from tunewise.decide.settings import PriceSheet
+from tunewise.store import Store
+from tunewise.store.schema import Run
+
+
+@dataclass
+class Candidate:
+    method_id: str
+    method: str
+    run_id: int
+    metric: str
+    value: float
+    low: float
+    high: float
+    other_metrics: dict[str, float]
+    costs: CostProfile
+    positions: list[int]  # test example positions, to pair predictions across methods
+    inputs: list[str]
+    targets: list[str]
+    guesses: list[str]
+    correct: list[bool]
+    split_sizes: dict[str, int]
+    prompt: dict = field(default_factory=dict)
+    curves: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    stability: dict | None = None  # {"mean", "std", "worst", "scores"} when measured
+    forgetting: dict | None = None  # {"before", "after", ...} when measured
+
+    @property
+    def trained(self) -> bool:
+        return self.costs.trainable_params > 0
+
+
+def gather(store: Store, experiment: str, prices: PriceSheet, model_name: str | None) -> list[Candidate]:
+    """The newest completed run of each method entry, with its predictions and curves."""
+    return [_candidate(store, run, prices, model_name) for run in store.latest_completed(experiment)]
+
+
+def _candidate(store: Store, run: Run, prices: PriceSheet, model_name: str | None) -> Candidate:
+    metric = run.metrics["primary"]
+    rows = store.predictions(run.id)
+    curves = defaultdict(list)
+    for point in store.step_metrics(run.id):
+        curves[point.name].append((point.step, point.value))
+    return Candidate(
+        method_id=run.method_id,
+        method=run.method,
+        run_id=run.id,
+        metric=metric,
+        value=run.metrics[metric]["value"],
+        low=run.metrics[metric]["low"],
+        high=run.metrics[metric]["high"],
+        other_metrics={k: v["value"] for k, v in run.metrics.items() if isinstance(v, dict) and "low" in v},
+        costs=cost_profile(run.cost, run.environment, model_name, prices),
+        positions=[r.position for r in rows],
+        inputs=[r.input for r in rows],
+        targets=[r.target for r in rows],
+        guesses=[r.prediction for r in rows],
+        correct=[bool(r.correct) for r in rows],
+        split_sizes=run.split_sizes,
+        prompt=(run.details or {}).get("prompt", {}),
+        curves=dict(curves),
+        stability=run.metrics.get("stability"),
+        forgetting=run.metrics.get("forgetting"),
+    )

@@ -1,0 +1,122 @@
+"""The decision in plain language: why the recommended method, and what the data cannot tell apart."""
+
+from __future__ import annotations
+
+from tunewise.decide.candidates import Candidate
+from tunewise.decide.recommend import Decision
+from tunewise.decide.stats import examples_needed
+
+SMALL_TEST_SET = 100
+
+
+def explain(decision: Decision) -> None:
+    chosen, settings = decision.recommended, decision.settings
+    if not decision.candidates:
+        decision.reasons.append("No completed runs to decide between.")
+        return
+    if chosen is None:
+        decision.reasons.append("No method meets your constraints:")
+        decision.reasons += [f"{m}: {'; '.join(why)}" for m, why in decision.excluded.items()]
+        return
+    n = len(chosen.targets)
+    decision.reasons.append(
+        f"Quality: {chosen.method_id} scores {chosen.metric} {chosen.value:.3f} "
+        f"(95% CI {chosen.low:.3f}-{chosen.high:.3f}) on {n} test examples."
+    )
+    decision.reasons += [_versus(decision, other) for other in decision.candidates if other is not chosen]
+    decision.reasons.append(_cost(decision, chosen))
+    if chosen.costs.latency_p95_ms is not None:
+        limit = f" (your limit: {settings.max_latency_ms:g} ms)" if settings.max_latency_ms is not None else ""
+        decision.reasons.append(
+            f"Latency: {chosen.costs.latency_p50_ms:.0f} ms median, {chosen.costs.latency_p95_ms:.0f} ms p95 per "
+            f"request served one at a time{limit}."
+        )
+    if chosen.stability:
+        s = chosen.stability
+        decision.reasons.append(
+            f"Stability: across {len(s.get('scores', []))} rewordings of the prompt it scores {s['mean']:.3f} "
+            f"± {s['std']:.3f}, worst {s['worst']:.3f}."
+        )
+    if chosen.forgetting:
+        f = chosen.forgetting
+        decision.reasons.append(
+            f"Forgetting: perplexity on general text went from {f['before']:.1f} to {f['after']:.1f}."
+        )
+    decision.reasons.append(_data(chosen))
+    _caveats(decision)
+
+
+def _versus(decision: Decision, other: Candidate) -> str:
+    chosen, alpha = decision.recommended, decision.settings.alpha
+    test = decision.chosen_tests.get(other.method_id)
+    excluded = decision.excluded.get(other.method_id)
+    if test is None:
+        return f"{other.method_id} was set aside: {'; '.join(excluded or ['not compared'])}."
+    stats = f"{test.difference:+.3f}, {test.test} p={_p(test.adjusted_p)}"
+    aside = f" ({other.method_id} cannot be chosen: {'; '.join(excluded)})" if excluded else ""
+    if test.significant(alpha) and test.difference > 0:
+        return f"Significantly better than {other.method_id} ({other.value:.3f}; difference {stats}){aside}."
+    if test.significant(alpha):
+        return f"Significantly worse than {other.method_id} ({other.value:.3f}; difference {stats}){aside}."
+    cheaper = ""
+    if decision.lifetime_usd(other) > decision.lifetime_usd(chosen):
+        cheaper = (
+            f"; {chosen.method_id} costs less at your volume (${decision.lifetime_usd(chosen):,.2f} vs "
+            f"${decision.lifetime_usd(other):,.2f})"
+        )
+    return f"Tied with {other.method_id} ({other.value:.3f}; difference {stats}, not significant){cheaper}{aside}."
+
+
+def _cost(decision: Decision, chosen: Candidate) -> str:
+    c, s = chosen.costs, decision.settings
+    build = "no training" if c.build_seconds < 1 else f"{_duration(c.build_seconds)} of {c.build_device} time"
+    return (
+        f"Cost: ${c.build_usd:,.4f} to build ({build}) and ${c.usd_per_1k_requests:,.4f} per 1,000 requests "
+        f"(priced by {c.billing}); at {s.requests_per_month:,} requests a month for {s.horizon_months:g} months "
+        f"that is ${decision.lifetime_usd(chosen):,.2f} in all."
+    )
+
+
+def _data(chosen: Candidate) -> str:
+    sizes = chosen.split_sizes
+    if chosen.trained:
+        return (
+            f"Data: trained on {sizes.get('train')} examples (validation {sizes.get('validation')}); "
+            f"{chosen.costs.trainable_params:,} parameters learned."
+        )
+    demos = len(chosen.prompt.get("demos", []))
+    shown = f" and shows {demos} examples in its prompt" if demos else ""
+    return f"Data: it learns nothing from the {sizes.get('train')} training examples{shown}; no training needed."
+
+
+def _caveats(decision: Decision) -> None:
+    chosen = decision.recommended
+    n = len(chosen.targets)
+    if n < SMALL_TEST_SET:
+        width = chosen.high - chosen.low
+        decision.caveats.append(
+            f"Only {n} test examples: the 95% interval is {width:.2f} wide. Use {SMALL_TEST_SET}+ to decide."
+        )
+    for other in decision.top_group:
+        if other is chosen:
+            continue
+        needed = examples_needed(chosen.correct, other.correct, decision.settings.alpha)
+        if needed is None:
+            decision.caveats.append(
+                f"{chosen.method_id} and {other.method_id} make the same number of errors on these {n} examples; "
+                "more data would not separate them, so the cheaper one is recommended."
+            )
+        else:
+            decision.caveats.append(
+                f"The data are too few to separate {chosen.method_id} from {other.method_id}: detecting the observed "
+                f"difference with 80% power takes about {needed:,} test examples (you have {n}); "
+                f"{max(needed - n, 0):,} more would help."
+            )
+
+
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"

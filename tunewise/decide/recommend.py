@@ -1,0 +1,127 @@
+"""The decision: which methods meet the user's constraints, which are statistically tied for best, the
+quality-vs-cost Pareto front, and the one to ship with its reasons."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tunewise.decide.candidates import Candidate
+from tunewise.decide.costs import BreakEven, break_even
+from tunewise.decide.paired import against_leader, same_test_set
+from tunewise.decide.settings import DecisionConfig
+from tunewise.decide.stats import PairedTest
+
+
+@dataclass
+class Decision:
+    settings: DecisionConfig
+    candidates: list[Candidate]  # best primary metric first
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # method id -> why it cannot be chosen
+    leader: Candidate | None = None  # best primary metric among the eligible
+    tests: dict[str, PairedTest] = field(default_factory=dict)  # method id -> leader vs it
+    chosen_tests: dict[str, PairedTest] = field(default_factory=dict)  # method id -> recommended vs it
+    top_group: list[Candidate] = field(default_factory=list)  # the leader and those tied with it
+    recommended: Candidate | None = None
+    pareto: list[str] = field(default_factory=list)
+    break_evens: list[BreakEven] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+
+    @property
+    def metric(self) -> str:
+        return self.candidates[0].metric if self.candidates else "metric"
+
+    def lifetime_usd(self, candidate: Candidate) -> float:
+        return candidate.costs.total_usd(self.settings.lifetime_requests)
+
+    def tied_with_leader(self, method_id: str) -> bool:
+        test = self.tests.get(method_id)
+        return test is not None and not test.significant(self.settings.alpha)
+
+    def candidate(self, method_id: str) -> Candidate:
+        return next(c for c in self.candidates if c.method_id == method_id)
+
+
+def decide(
+    candidates: list[Candidate], settings: DecisionConfig, labels: Sequence[str] | None = None, seed: int = 0
+) -> Decision:
+    from tunewise.decide.explain import explain
+
+    decision = Decision(settings, sorted(candidates, key=lambda c: -c.value))
+    elsewhere = _other_test_sets(decision.candidates)
+    for method_id in elsewhere:
+        decision.excluded[method_id] = ["evaluated on another test set (its data changed since); run it again"]
+    for candidate in decision.candidates:
+        problems = constraint_violations(candidate, settings)
+        if problems:
+            decision.excluded.setdefault(candidate.method_id, []).extend(problems)
+    eligible = [c for c in decision.candidates if c.method_id not in decision.excluded]
+    comparable = [c for c in decision.candidates if c.method_id not in elsewhere]
+    decision.pareto = pareto_front(comparable, settings)
+    decision.break_evens = [
+        be
+        for i, a in enumerate(comparable)
+        for b in comparable[i + 1 :]
+        if (be := break_even(a.method_id, a.costs, b.method_id, b.costs))
+    ]
+    if eligible:
+        decision.leader = eligible[0]
+        others = [c for c in comparable if c is not decision.leader]
+        decision.tests = against_leader(decision.leader, others, labels, seed)
+        decision.top_group = [decision.leader] + [c for c in eligible[1:] if decision.tied_with_leader(c.method_id)]
+        decision.recommended = min(
+            decision.top_group,
+            key=lambda c: (decision.lifetime_usd(c), c.costs.latency_p95_ms or 0.0, -c.value),
+        )
+        decision.chosen_tests = decision.tests
+        if decision.recommended is not decision.leader:
+            rest = [c for c in comparable if c is not decision.recommended]
+            decision.chosen_tests = against_leader(decision.recommended, rest, labels, seed)
+    explain(decision)
+    return decision
+
+
+def constraint_violations(candidate: Candidate, settings: DecisionConfig) -> list[str]:
+    costs, problems = candidate.costs, []
+    if settings.min_quality is not None and candidate.value < settings.min_quality:
+        problems.append(f"{candidate.metric} {candidate.value:.3f} is below min_quality {settings.min_quality:g}")
+    if settings.max_latency_ms is not None:
+        if costs.latency_p95_ms is None:
+            problems.append("its latency was not measured, so max_latency_ms cannot be checked (run it again)")
+        elif costs.latency_p95_ms > settings.max_latency_ms:
+            problems.append(
+                f"p95 latency {costs.latency_p95_ms:.0f} ms exceeds max_latency_ms {settings.max_latency_ms:g}"
+            )
+    if settings.max_build_usd is not None and costs.build_usd > settings.max_build_usd:
+        problems.append(f"building cost ${costs.build_usd:.4f}, above max_build_usd {settings.max_build_usd:g}")
+    monthly = costs.run_usd(settings.requests_per_month)
+    if settings.max_monthly_usd is not None and monthly > settings.max_monthly_usd:
+        problems.append(f"serving costs ${monthly:.2f}/month, above max_monthly_usd {settings.max_monthly_usd:g}")
+    return problems
+
+
+def pareto_front(candidates: list[Candidate], settings: DecisionConfig) -> list[str]:
+    """Methods no other method beats on both quality and total cost at the expected volume."""
+    cost = {c.method_id: c.costs.total_usd(settings.lifetime_requests) for c in candidates}
+
+    def dominated(c: Candidate) -> bool:
+        return any(
+            o.value >= c.value
+            and cost[o.method_id] <= cost[c.method_id]
+            and (o.value > c.value or cost[o.method_id] < cost[c.method_id])
+            for o in candidates
+        )
+
+    return [c.method_id for c in sorted(candidates, key=lambda c: cost[c.method_id]) if not dominated(c)]
+
+
+def _other_test_sets(candidates: list[Candidate]) -> set[str]:
+    """Paired comparisons need the same test examples: runs made on another test set than most are set aside."""
+    if not candidates:
+        return set()
+    signature = lambda c: (tuple(c.positions), tuple(c.targets), tuple(c.inputs))  # noqa: E731
+    common, _ = Counter(signature(c) for c in candidates).most_common(1)[0]
+    reference = next(c for c in candidates if signature(c) == common)
+    return {c.method_id for c in candidates if not same_test_set(c, reference)}

@@ -1,0 +1,30 @@
+"""Latency as a user sees it: requests served one at a time, each rendered, run and answered on its own."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from tunewise.evaluate.predict import PREDICTORS
+from tunewise.methods.base import Adapted
+from tunewise.tasks.task import Item, Task
+
+REQUESTS = 30
+
+
+def request_latency(adapted: Adapted, task: Task, items: list[Item], requests: int = REQUESTS) -> dict[str, float]:
+    """p50/p95 milliseconds over up to ``requests`` single requests, after one warm-up request."""
+    predict = PREDICTORS[task.type]
+    sample = items[: requests + 1]
+    timings = []
+    for i, item in enumerate(tqdm(sample, desc=f"{adapted.method}: latency", leave=False, unit="req")):
+        started = time.perf_counter()
+        predict(adapted, task, [item], [adapted.prompt(item.input)], "")
+        if i:  # the first request warms caches and allocators
+            timings.append((time.perf_counter() - started) * 1000)
+    if not timings:
+        return {}
+    p50, p95 = np.percentile(timings, [50, 95])
+    return {"latency_p50_ms": float(p50), "latency_p95_ms": float(p95), "latency_requests": len(timings)}
