@@ -47,11 +47,13 @@ def invoke(*args):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
-def test_run_then_inspect(experiment):
-    result = invoke("run", experiment)
+def test_run_then_inspect(experiment, tmp_path):
+    result = invoke("run", experiment, "--report", tmp_path / "tiny.html")
     assert result.exit_code == 0, result.output
-    for expected in ("tiny: test split", "accuracy [95% CI]", "zero_shot", "few_shot", "lora", "(n=8)"):
+    for expected in ("tiny: test split", "accuracy [95% CI]", "zero_shot", "few_shot", "lora", "n=8 test examples"):
         assert expected in result.stdout
+    assert "Recommendation:" in result.stdout and "Only 8 test examples" in result.stdout
+    assert "Recommendation:" in (tmp_path / "tiny.html").read_text()
     runs = Store().runs()
     assert [(r.method_id, r.status) for r, _ in runs] == [
         ("lora", "completed"),
@@ -60,6 +62,7 @@ def test_run_then_inspect(experiment):
     ]
     lora = runs[0][0]
     assert lora.cost["trainable_params"] > 0 and lora.details["training"]["steps"] == 3
+    assert lora.cost["build_flops"] > 0 and 0 < lora.cost["latency_p50_ms"] <= lora.cost["latency_p95_ms"]
     assert len(Store().predictions(lora.id)) == 8
 
     shown = invoke("show", lora.id)

@@ -41,12 +41,13 @@ def tunewise(*args, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_real_model_comparison(tmp_path):
     (tmp_path / "e2e.yaml").write_text(EXPERIMENT)
-    result = tunewise("run", "e2e.yaml", cwd=tmp_path)
+    result = tunewise("run", "e2e.yaml", "--report", "e2e.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.count("│") > 5}
+    rows = {line.split("│")[1].strip(" ★"): line for line in result.stdout.splitlines() if line.count("│") > 5}
     assert {"zero_shot", "few_shot", "lora"} <= set(rows)
     for line in rows.values():
         accuracy = float(line.split("│")[3].split()[0])
         assert 0.0 <= accuracy <= 1.0
+    assert "Recommendation: " in result.stdout and (tmp_path / "e2e.html").stat().st_size > 1_000_000
     shown = tunewise("show", "3", cwd=tmp_path)
     assert shown.returncode == 0 and "lora" in shown.stdout and "trainable params" in shown.stdout

@@ -47,8 +47,14 @@ def cli():
     help="Override a setting, e.g. --set seed=3 --set methods.lora.r=16 (repeatable).",
 )
 @click.option("--force", is_flag=True, help="Run methods again even if completed with the same configuration.")
-def run(experiment: Path, overrides: tuple[str, ...], force: bool):
-    """Run every method of EXPERIMENT (a YAML file) and print the leaderboard.
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the HTML report (see `tunewise report`) to this file.",
+)
+def run(experiment: Path, overrides: tuple[str, ...], force: bool, report_path: Path | None):
+    """Run every method of EXPERIMENT (a YAML file), then print the leaderboard and the recommendation.
 
     The whole file and the data are validated before any work starts. Methods already completed with the same
     configuration and data are skipped, so re-running an interrupted experiment resumes it.
@@ -60,7 +66,9 @@ def run(experiment: Path, overrides: tuple[str, ...], force: bool):
     config = load_experiment(experiment, list(overrides))
     store = Store()
     outcomes = run_experiment(config, store, force=force, log=lambda message: err.print(f"[dim]{message}[/]"))
-    _print_leaderboard(store, config.name)
+    decision = _print_leaderboard(store, config.name, config, recommendation=True)
+    if report_path:
+        _write_report(decision, config.name, report_path)
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         names = ", ".join(f"{o.method_id} (run #{o.run_id})" for o in failed)
@@ -127,16 +135,62 @@ def show(run_id: int, examples: int, as_json: bool):
 
 @cli.command()
 @click.argument("experiment")
-def compare(experiment: str):
-    """Leaderboard of EXPERIMENT (its name, or its YAML file): each method's latest completed run."""
-    name = experiment
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting (YAML file only).")
+def compare(experiment: str, overrides: tuple[str, ...]):
+    """Leaderboard and recommendation of EXPERIMENT (its name, or its YAML file): each method's latest
+    completed run, paired tests against the best, and what each costs."""
+    from tunewise.store import Store
+
+    name, config = _experiment_arg(experiment, overrides)
+    _print_leaderboard(Store(), name, config, recommendation=True)
+
+
+@cli.command()
+@click.argument("experiment")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write [default: NAME.html]"
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With a YAML file: try other prices or constraints, e.g. --set decision.requests_per_month=1000000.",
+)
+def report(experiment: str, output: Path | None, overrides: tuple[str, ...]):
+    """Write a self-contained HTML report of EXPERIMENT (its name, or its YAML file) and print its summary.
+
+    The report opens offline in any browser: the recommendation and its reasons, the leaderboard with
+    confidence intervals and paired tests, quality vs cost with the Pareto front, break-even volumes, learning
+    curves, stability, confusion matrices, and the test examples on which the methods disagree.
+    """
+    from tunewise.decide.load import decision_for
+    from tunewise.report.summary import print_decision
+    from tunewise.store import Store
+
+    name, config = _experiment_arg(experiment, overrides)
+    decision = decision_for(Store(), name, config)
+    print_decision(out, decision)
+    _write_report(decision, name, output or Path(f"{name}.html"))
+
+
+def _experiment_arg(experiment: str, overrides: tuple[str, ...]):
+    """An experiment given by name (stored settings) or by YAML file (its settings, with overrides)."""
     if experiment.endswith((".yaml", ".yml")):
         from tunewise.config import load_experiment
 
-        name = load_experiment(experiment).name
-    from tunewise.store import Store
+        config = load_experiment(experiment, list(overrides))
+        return config.name, config
+    if overrides:
+        raise TunewiseError("--set needs the experiment's YAML file, not its name")
+    return experiment, None
 
-    _print_leaderboard(Store(), name)
+
+def _write_report(decision, name: str, path: Path) -> None:
+    from tunewise.report.html import write_report
+
+    write_report(decision, name, path)
+    out.print(f"report: {path.resolve()}")
 
 
 @cli.command()
@@ -173,13 +227,16 @@ def catalog():
         out.print(f"metric   {name}: for {', '.join(METRICS.get(name).task_types)} tasks")
 
 
-def _print_leaderboard(store, name: str) -> None:
-    from tunewise.compare import leaderboard_rows, leaderboard_table
+def _print_leaderboard(store, name: str, config=None, recommendation: bool = False):
+    from tunewise.compare import leaderboard_table
+    from tunewise.decide.load import decision_for
+    from tunewise.report.summary import print_decision
 
-    runs_ = store.latest_completed(name)
-    if not runs_:
-        raise TunewiseError(f"experiment {name!r} has no completed runs yet; start one with `tunewise run`")
-    out.print(leaderboard_table(f"{name}: test split", leaderboard_rows(runs_), runs_[0].split_sizes["test"]))
+    decision = decision_for(store, name, config)
+    out.print(leaderboard_table(f"{name}: test split", decision))
+    if recommendation:
+        print_decision(out, decision)
+    return decision
 
 
 def main():

@@ -18,9 +18,9 @@ from tunewise import __version__
 from tunewise.config import ExperimentConfig, MethodEntry
 from tunewise.data.prepare import prepare_splits
 from tunewise.data.split import Splits
+from tunewise.decide.costs import training_flops
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
-from tunewise.decide.costs import training_flops
 from tunewise.evaluate import evaluate, request_latency, validation_score
 from tunewise.home import runs_dir
 from tunewise.methods import METHODS, FitContext

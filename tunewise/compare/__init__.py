@@ -1,5 +1,5 @@
 """Comparing methods side by side."""
 
-from tunewise.compare.leaderboard import Row, leaderboard_rows, leaderboard_table
+from tunewise.compare.leaderboard import leaderboard_table, verdict
 
-__all__ = ["Row", "leaderboard_rows", "leaderboard_table"]
+__all__ = ["leaderboard_table", "verdict"]

@@ -1,96 +1,56 @@
-"""The side-by-side leaderboard of an experiment's methods: quality with confidence intervals and cost."""
+"""The side-by-side leaderboard: quality with confidence intervals, the paired verdict against the best,
+and what each method costs to build and to run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.table import Table
 
-from tunewise.store.schema import Run
+from tunewise.decide.recommend import Decision
+from tunewise.report.format import human_bytes, human_count, p_value, usd
 
 
-@dataclass
-class Row:
-    method_id: str
-    run_id: int
-    primary: str
-    value: float
-    low: float
-    high: float
-    others: dict[str, float]
-    train_seconds: float
-    trainable_params: int
-    artifact_bytes: int
-    prompt_tokens: float
-    ms_per_example: float
+def verdict(decision: Decision, method_id: str) -> str:
+    """How a method stands against the leader: best, tie, or worse (with the adjusted p-value)."""
+    if decision.leader and method_id == decision.leader.method_id:
+        return "best"
+    test = decision.tests.get(method_id)
+    if test is None:
+        return "-"
+    if test.significant(decision.settings.alpha):
+        return f"{'worse' if test.difference > 0 else 'better'} ({p_value(test.adjusted_p)})"
+    return f"tie ({p_value(test.adjusted_p)})"
 
 
-def leaderboard_rows(runs: list[Run]) -> list[Row]:
-    rows = []
-    for run in runs:
-        primary = run.metrics["primary"]
-        score = run.metrics[primary]
-        others = {k: v["value"] for k, v in run.metrics.items() if k not in (primary, "primary")}
-        rows.append(
-            Row(
-                method_id=run.method_id,
-                run_id=run.id,
-                primary=primary,
-                value=score["value"],
-                low=score["low"],
-                high=score["high"],
-                others=others,
-                train_seconds=run.cost["train_seconds"],
-                trainable_params=run.cost["trainable_params"],
-                artifact_bytes=run.cost["artifact_bytes"],
-                prompt_tokens=run.cost["prompt_tokens_per_request"],
-                ms_per_example=run.cost["seconds_per_example"] * 1000,
-            )
-        )
-    return sorted(rows, key=lambda r: -r.value)
-
-
-def leaderboard_table(title: str, rows: list[Row], test_size: int | None = None) -> Table:
-    primary = rows[0].primary if rows else "metric"
-    other_names = sorted({name for row in rows for name in row.others})
-    caption = "95% bootstrap intervals over the test examples"
-    table = Table(title=title, caption=f"{caption} (n={test_size})" if test_size else caption)
-    for header, justify in [
-        ("method", "left"),
-        ("run", "right"),
-        (f"{primary} [95% CI]", "right"),
-        *[(name, "right") for name in other_names],
-        ("train s", "right"),
-        ("trainable", "right"),
-        ("artifact", "right"),
-        ("prompt tok/req", "right"),
-        ("ms/example", "right"),
-    ]:
-        table.add_column(header, justify=justify)
-    for row in rows:
+def leaderboard_table(title: str, decision: Decision) -> Table:
+    candidates = decision.candidates
+    primary = decision.metric
+    other_names = sorted({name for c in candidates for name in c.other_metrics if name != primary})
+    n = len(candidates[0].targets) if candidates else 0
+    table = Table(
+        title=title,
+        caption=f"95% bootstrap intervals over n={n} test examples; 'vs best': paired test, Holm-adjusted; "
+        f"$ from the price sheet at {decision.settings.requests_per_month:,} requests/month",
+    )
+    columns = ["method", "run", f"{primary} [95% CI]", *other_names, "vs best", "train s", "trainable", "artifact"]
+    columns += ["prompt tok", "p95 ms", "$ build", "$/1k req"]
+    for i, header in enumerate(columns):
+        table.add_column(header, justify="left" if i == 0 else "right")
+    for c in candidates:
+        costs = c.costs
+        mark = " ★" if decision.recommended is c else ""
         table.add_row(
-            row.method_id,
-            f"#{row.run_id}",
-            f"{row.value:.3f} [{row.low:.3f}, {row.high:.3f}]",
-            *[f"{row.others[n]:.3f}" if n in row.others else "-" for n in other_names],
-            f"{row.train_seconds:.1f}",
-            human_count(row.trainable_params),
-            human_bytes(row.artifact_bytes),
-            f"{row.prompt_tokens:.0f}",
-            f"{row.ms_per_example:.0f}",
+            f"{c.method_id}{mark}",
+            f"#{c.run_id}",
+            f"{c.value:.3f} [{c.low:.3f}, {c.high:.3f}]",
+            *[f"{c.other_metrics[name]:.3f}" if name in c.other_metrics else "-" for name in other_names],
+            verdict(decision, c.method_id),
+            f"{costs.build_seconds:.1f}",
+            human_count(costs.trainable_params),
+            human_bytes(costs.artifact_bytes),
+            f"{costs.prompt_tokens:.0f}",
+            f"{costs.latency_p95_ms:.0f}" if costs.latency_p95_ms is not None else "-",
+            usd(costs.build_usd),
+            usd(costs.usd_per_1k_requests),
+            style="bold" if mark else None,
         )
     return table
-
-
-def human_count(n: int) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f}{unit}"
-    return str(n)
-
-
-def human_bytes(n: int) -> str:
-    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n} B"

@@ -77,7 +77,7 @@ def cost_profile(cost: dict, environment: dict, model_name: str | None, prices: 
 class BreakEven:
     cheaper_to_run: str
     dearer_to_run: str
-    requests: float | None  # None: the cheaper-to-run one is also no dearer to build, so it is cheaper at once
+    requests: float | None  # None: the cheaper-to-run one is cheaper from the first request on
 
 
 def break_even(name_a: str, a: CostProfile, name_b: str, b: CostProfile) -> BreakEven | None:
@@ -88,8 +88,6 @@ def break_even(name_a: str, a: CostProfile, name_b: str, b: CostProfile) -> Brea
     (cheap_name, cheap), (dear_name, dear) = sorted(
         [(name_a, a), (name_b, b)], key=lambda pair: pair[1].usd_per_1k_requests
     )
-    extra_build = cheap.build_usd - dear.build_usd
-    if extra_build <= 0:
-        return BreakEven(cheap_name, dear_name, None)
     saving_per_request = (dear.usd_per_1k_requests - cheap.usd_per_1k_requests) / 1000
-    return BreakEven(cheap_name, dear_name, extra_build / saving_per_request)
+    requests = (cheap.build_usd - dear.build_usd) / saving_per_request
+    return BreakEven(cheap_name, dear_name, requests if requests >= 1 else None)

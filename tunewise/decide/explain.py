@@ -5,6 +5,7 @@ from __future__ import annotations
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.recommend import Decision
 from tunewise.decide.stats import examples_needed
+from tunewise.report.format import duration, p_value, usd
 
 SMALL_TEST_SET = 100
 
@@ -52,7 +53,7 @@ def _versus(decision: Decision, other: Candidate) -> str:
     excluded = decision.excluded.get(other.method_id)
     if test is None:
         return f"{other.method_id} was set aside: {'; '.join(excluded or ['not compared'])}."
-    stats = f"{test.difference:+.3f}, {test.test} p={_p(test.adjusted_p)}"
+    stats = f"{test.difference:+.3f}, {test.test} {p_value(test.adjusted_p)}"
     aside = f" ({other.method_id} cannot be chosen: {'; '.join(excluded)})" if excluded else ""
     if test.significant(alpha) and test.difference > 0:
         return f"Significantly better than {other.method_id} ({other.value:.3f}; difference {stats}){aside}."
@@ -61,19 +62,19 @@ def _versus(decision: Decision, other: Candidate) -> str:
     cheaper = ""
     if decision.lifetime_usd(other) > decision.lifetime_usd(chosen):
         cheaper = (
-            f"; {chosen.method_id} costs less at your volume (${decision.lifetime_usd(chosen):,.2f} vs "
-            f"${decision.lifetime_usd(other):,.2f})"
+            f"; {chosen.method_id} costs less at your volume ({usd(decision.lifetime_usd(chosen))} vs "
+            f"{usd(decision.lifetime_usd(other))})"
         )
     return f"Tied with {other.method_id} ({other.value:.3f}; difference {stats}, not significant){cheaper}{aside}."
 
 
 def _cost(decision: Decision, chosen: Candidate) -> str:
     c, s = chosen.costs, decision.settings
-    build = "no training" if c.build_seconds < 1 else f"{_duration(c.build_seconds)} of {c.build_device} time"
+    build = "no training" if c.build_seconds < 1 else f"{duration(c.build_seconds)} of {c.build_device} time"
     return (
-        f"Cost: ${c.build_usd:,.4f} to build ({build}) and ${c.usd_per_1k_requests:,.4f} per 1,000 requests "
+        f"Cost: {usd(c.build_usd)} to build ({build}) and {usd(c.usd_per_1k_requests)} per 1,000 requests "
         f"(priced by {c.billing}); at {s.requests_per_month:,} requests a month for {s.horizon_months:g} months "
-        f"that is ${decision.lifetime_usd(chosen):,.2f} in all."
+        f"that is {usd(decision.lifetime_usd(chosen))} in all."
     )
 
 
@@ -103,8 +104,8 @@ def _caveats(decision: Decision) -> None:
         needed = examples_needed(chosen.correct, other.correct, decision.settings.alpha)
         if needed is None:
             decision.caveats.append(
-                f"{chosen.method_id} and {other.method_id} make the same number of errors on these {n} examples; "
-                "more data would not separate them, so the cheaper one is recommended."
+                f"{chosen.method_id} and {other.method_id} make the same number of errors on these {n} examples, "
+                "so there is no difference to detect; the cheaper one is recommended."
             )
         else:
             decision.caveats.append(
@@ -112,11 +113,3 @@ def _caveats(decision: Decision) -> None:
                 f"difference with 80% power takes about {needed:,} test examples (you have {n}); "
                 f"{max(needed - n, 0):,} more would help."
             )
-
-
-def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"

@@ -18,6 +18,7 @@ from tunewise.decide.stats import PairedTest
 class Decision:
     settings: DecisionConfig
     candidates: list[Candidate]  # best primary metric first
+    labels: list[str] | None = None  # classification labels, when the task has them
     excluded: dict[str, list[str]] = field(default_factory=dict)  # method id -> why it cannot be chosen
     leader: Candidate | None = None  # best primary metric among the eligible
     tests: dict[str, PairedTest] = field(default_factory=dict)  # method id -> leader vs it
@@ -49,7 +50,7 @@ def decide(
 ) -> Decision:
     from tunewise.decide.explain import explain
 
-    decision = Decision(settings, sorted(candidates, key=lambda c: -c.value))
+    decision = Decision(settings, sorted(candidates, key=lambda c: -c.value), list(labels) if labels else None)
     elsewhere = _other_test_sets(decision.candidates)
     for method_id in elsewhere:
         decision.excluded[method_id] = ["evaluated on another test set (its data changed since); run it again"]

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from tunewise.compare.leaderboard import human_bytes, human_count
+from tunewise.report.format import human_bytes, human_count
 from tunewise.store import Store
 
 SPARKS = "▁▂▃▄▅▆▇█"

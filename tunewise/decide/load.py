@@ -1,0 +1,39 @@
+"""A decision for a stored experiment, under the settings it was run with or under new ones."""
+
+from __future__ import annotations
+
+from tunewise.decide.candidates import gather
+from tunewise.decide.recommend import Decision, decide
+from tunewise.decide.settings import DecisionConfig, PriceSheet
+from tunewise.errors import TunewiseError
+from tunewise.store import Store
+from tunewise.typed import Problems, build
+
+
+def decision_for(store: Store, experiment: str, config=None) -> Decision:
+    """``config`` (an ExperimentConfig) overrides the stored prices and constraints, e.g. a new volume."""
+    snapshot = store.experiment_config(experiment)
+    if config is not None:
+        settings, prices = config.decision, config.prices
+    else:
+        settings = _rebuild(DecisionConfig, snapshot.get("decision"), experiment)
+        prices = _rebuild(PriceSheet, snapshot.get("prices"), experiment)
+    model = (snapshot.get("model") or {}).get("name")
+    candidates = gather(store, experiment, prices, model)
+    if not candidates:
+        raise TunewiseError(f"experiment {experiment!r} has no completed runs yet; start one with `tunewise run`")
+    task = snapshot.get("task") or {}
+    labels = task.get("labels")
+    if task.get("type", "classification") == "classification" and not labels:  # labels inferred from the data
+        labels = sorted({t for c in candidates for t in c.targets})
+    return decide(candidates, settings, labels, seed=snapshot.get("seed", 0))
+
+
+def _rebuild(cls, data, experiment: str):
+    if data is None:  # stored before the section existed
+        return cls()
+    problems = Problems()
+    value = build(cls, data, problems)
+    if problems.items:
+        raise TunewiseError(f"stored settings of {experiment!r} are unreadable: {problems.items[0]}")
+    return value

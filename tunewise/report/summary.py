@@ -1,0 +1,42 @@
+"""The decision in the terminal: the recommendation, its reasons, the caveats, the Pareto front and the
+break-even volumes that involve the recommended method."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from tunewise.decide.recommend import Decision
+from tunewise.report.format import requests
+
+
+def decision_notes(decision: Decision) -> list[str]:
+    """The Pareto front and the recommended method's break-even volumes, in plain text."""
+    settings, lines = decision.settings, []
+    if decision.pareto:
+        lines.append(
+            f"Pareto front (quality vs total cost over {settings.horizon_months:g} months at "
+            f"{settings.requests_per_month:,} requests/month): {', '.join(decision.pareto)}"
+        )
+    chosen = decision.recommended
+    for be in decision.break_evens:
+        if chosen is None or chosen.method_id not in (be.cheaper_to_run, be.dearer_to_run):
+            continue
+        if be.requests is None:
+            lines.append(f"{be.cheaper_to_run} costs less than {be.dearer_to_run} from the first request on.")
+        else:
+            lines.append(
+                f"Break-even: {be.cheaper_to_run} pays back its higher build cost against {be.dearer_to_run} "
+                f"after {requests(be.requests)} requests."
+            )
+    return lines
+
+
+def print_decision(console: Console, decision: Decision) -> None:
+    chosen = decision.recommended
+    title = f"Recommendation: {chosen.method_id}" if chosen else "No recommendation"
+    lines = [f"• {escape(reason)}" for reason in decision.reasons]
+    lines += [f"[yellow]! {escape(caveat)}[/]" for caveat in decision.caveats]
+    lines += [escape(note) for note in decision_notes(decision)]
+    console.print(Panel("\n".join(lines), title=f"[bold]{title}[/]", border_style="green" if chosen else "red"))
