@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup demo test lint clean
+.PHONY: setup browser demo test lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,15 @@ setup: $(VENV)/.installed
 	$(VENV)/bin/tunewise fetch
 
 demo: setup
-	$(VENV)/bin/tunewise run examples/rotten_tomatoes.yaml
+	$(VENV)/bin/tunewise run examples/rotten_tomatoes.yaml --report reports/rotten_tomatoes_demo.html
 
-test: setup
+# The report test renders HTML in a real browser: Debian's chromium, installed here when missing.
+browser:
+	@command -v chromium >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "make test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
 	$(VENV)/bin/ruff check tunewise tests bench
 	$(VENV)/bin/pytest -q
 

@@ -54,23 +54,24 @@ def _versus(decision: Decision, other: Candidate) -> str:
     if test is None:
         return f"{other.method_id} was set aside: {'; '.join(excluded or ['not compared'])}."
     stats = f"{test.difference:+.3f}, {test.test} {p_value(test.adjusted_p)}"
-    aside = f" ({other.method_id} cannot be chosen: {'; '.join(excluded)})" if excluded else ""
+    aside = f"; {other.method_id} is not an option anyway: {'; '.join(excluded)}" if excluded else ""
     if test.significant(alpha) and test.difference > 0:
-        return f"Significantly better than {other.method_id} ({other.value:.3f}; difference {stats}){aside}."
+        return f"Significantly better than {other.method_id} ({other.value:.3f}, difference {stats}){aside}."
     if test.significant(alpha):
-        return f"Significantly worse than {other.method_id} ({other.value:.3f}; difference {stats}){aside}."
+        return f"Significantly worse than {other.method_id} ({other.value:.3f}, difference {stats}){aside}."
     cheaper = ""
     if decision.lifetime_usd(other) > decision.lifetime_usd(chosen):
         cheaper = (
             f"; {chosen.method_id} costs less at your volume ({usd(decision.lifetime_usd(chosen))} vs "
             f"{usd(decision.lifetime_usd(other))})"
         )
-    return f"Tied with {other.method_id} ({other.value:.3f}; difference {stats}, not significant){cheaper}{aside}."
+    return f"Tied with {other.method_id} ({other.value:.3f}, difference {stats}, not significant){cheaper}{aside}."
 
 
 def _cost(decision: Decision, chosen: Candidate) -> str:
     c, s = chosen.costs, decision.settings
-    build = "no training" if c.build_seconds < 1 else f"{duration(c.build_seconds)} of {c.build_device} time"
+    device = "CPU" if c.build_device == "cpu" else c.build_device
+    build = "no training" if c.build_seconds < 1 else f"{duration(c.build_seconds)} of {device} time"
     return (
         f"Cost: {usd(c.build_usd)} to build ({build}) and {usd(c.usd_per_1k_requests)} per 1,000 requests "
         f"(priced by {c.billing}); at {s.requests_per_month:,} requests a month for {s.horizon_months:g} months "

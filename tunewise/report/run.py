@@ -65,10 +65,14 @@ def _metrics(console: Console, run) -> None:
             table.add_row(name, f"{score['value']:.3f}", f"[{score['low']:.3f}, {score['high']:.3f}]")
     console.print(table)
     cost = run.cost
+    latency = ""
+    if cost.get("latency_p95_ms") is not None:
+        latency = f", one request at a time {cost['latency_p50_ms']:.0f} ms p50 / {cost['latency_p95_ms']:.0f} ms p95"
+    flops = f", ~{cost['build_flops']:.2g} training FLOPs" if cost.get("build_flops") else ""
     console.print(
-        f"cost: train {cost['train_seconds']:.1f} s, {human_count(cost['trainable_params'])} trainable params, "
-        f"artifact {human_bytes(cost['artifact_bytes'])}, {cost['prompt_tokens_per_request']:.0f} prompt "
-        f"tokens/request, {cost['seconds_per_example'] * 1000:.0f} ms/example (batched)"
+        f"cost: build {cost['train_seconds']:.1f} s{flops}, {human_count(cost['trainable_params'])} trainable "
+        f"params, artifact {human_bytes(cost['artifact_bytes'])}, {cost['prompt_tokens_per_request']:.0f} prompt "
+        f"tokens/request, {cost['seconds_per_example'] * 1000:.0f} ms/example batched{latency}"
     )
 
 
