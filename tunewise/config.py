@@ -98,6 +98,16 @@ class BudgetConfig:
 
 
 @dataclass
+class StabilityConfig:
+    variants: int = field(default=4, metadata={"help": "reworded prompts scored per method (0 turns this off)"})
+    examples: int = field(default=60, metadata={"help": "test examples each rewording is scored on"})
+
+    def __post_init__(self):
+        if self.variants < 0 or self.examples < 1:
+            raise ValueError(f"need variants >= 0 and examples >= 1, got {self.variants} and {self.examples}")
+
+
+@dataclass
 class MethodEntry:
     method: str
     id: str
@@ -117,6 +127,9 @@ class ExperimentConfig:
         default_factory=DecisionConfig, metadata={"help": "expected volume and constraints for the recommendation"}
     )
     prices: PriceSheet = field(default_factory=PriceSheet, metadata={"help": "$ per CPU/GPU hour and per token"})
+    stability: StabilityConfig = field(
+        default_factory=StabilityConfig, metadata={"help": "score every method under reworded prompts"}
+    )
     source: str = field(default="<dict>", init=False)
     entries: list[MethodEntry] = field(default_factory=list, init=False)
 

