@@ -96,3 +96,25 @@ def sentiment_jsonl(tmp_path) -> Path:
     path = tmp_path / "reviews.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+@pytest.fixture
+def setup(sentiment_jsonl, tiny_backend, tmp_path):
+    """(base, task, splits, ctx, logged metrics) for fitting methods on the tiny model."""
+    from tunewise.config import BudgetConfig, TaskConfig
+    from tunewise.data import load_examples, split_examples
+    from tunewise.evaluate import validation_score
+    from tunewise.methods import FitContext
+    from tunewise.tasks import Task
+
+    task = Task.from_config(TaskConfig(target="label", input="text", instruction="classify the movie review"))
+    splits = split_examples(task.prepare(load_examples(sentiment_jsonl)), 0.2, 0.25, seed=0, stratify=True)
+    logged = []
+    ctx = FitContext(
+        seed=0,
+        budget=BudgetConfig(),
+        artifact_dir=tmp_path / "artifact",
+        log_metric=lambda *a: logged.append(a),
+        validate=lambda adapted: validation_score(adapted, task, splits.validation),
+    )
+    return tiny_backend, task, splits, ctx, logged

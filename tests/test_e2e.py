@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -51,3 +52,20 @@ def test_real_model_comparison(tmp_path):
     assert "Recommendation: " in result.stdout and (tmp_path / "e2e.html").stat().st_size > 1_000_000
     shown = tunewise("show", "3", cwd=tmp_path)
     assert shown.returncode == 0 and "lora" in shown.stdout and "trainable params" in shown.stdout
+
+
+def test_packaged_encoder_finds_similar_reviews(tmp_path, monkeypatch):
+    from tunewise.models.embeddings import ENCODERS, Embedder
+
+    model_dir = ENCODERS.get("all-minilm-l6-v2").local_dir()  # fetched by `make setup`
+    monkeypatch.setenv("TUNEWISE_CACHE", str(tmp_path / "cache"))  # a fresh vector cache
+    embedder = Embedder(model_dir, "all-minilm-l6-v2")
+    texts = ["a wonderful, moving film", "a great movie with a superb cast", "the stock market fell sharply"]
+    vectors = embedder.embed(texts)
+    assert vectors.shape == (3, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+    assert np.array_equal(embedder.embed(texts[:1])[0], vectors[0])  # served from the on-disk cache
+    assert (
+        len(embedder.cache.get([])) == 0
+        and embedder.cache.db.execute("select count(*) from vectors").fetchone()[0] == 3
+    )

@@ -3,29 +3,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from tunewise.config import BudgetConfig, TaskConfig
-from tunewise.data import load_examples, split_examples
 from tunewise.evaluate import validation_score
-from tunewise.methods import METHODS, FitContext
+from tunewise.methods import METHODS
 from tunewise.methods.lora import LoraSettings
 from tunewise.registry import Registry
-from tunewise.tasks import Task
 from tunewise.training.callbacks import BestOnTaskMetric
-
-
-@pytest.fixture
-def setup(sentiment_jsonl, tiny_backend, tmp_path):
-    task = Task.from_config(TaskConfig(target="label", input="text", instruction="classify the movie review"))
-    splits = split_examples(task.prepare(load_examples(sentiment_jsonl)), 0.2, 0.25, seed=0, stratify=True)
-    logged = []
-    ctx = FitContext(
-        seed=0,
-        budget=BudgetConfig(),
-        artifact_dir=tmp_path / "artifact",
-        log_metric=lambda *a: logged.append(a),
-        validate=lambda adapted: validation_score(adapted, task, splits.validation),
-    )
-    return tiny_backend, task, splits, ctx, logged
 
 
 def test_registry_holds_the_spine_methods_and_rejects_bad_names():
