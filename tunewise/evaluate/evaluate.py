@@ -5,12 +5,15 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tunewise.evaluate.bootstrap import bootstrap_interval
 from tunewise.evaluate.metrics import metrics_for
 from tunewise.evaluate.predict import PREDICTORS, Prediction
-from tunewise.methods.base import Adapted
 from tunewise.tasks.task import Item, Task
+
+if TYPE_CHECKING:  # evaluation must not import the methods package (methods import evaluation)
+    from tunewise.methods.base import Adapted
 
 
 @dataclass

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from tunewise.evaluate.predict import PREDICTORS
-from tunewise.methods.base import Adapted
 from tunewise.tasks.task import Item, Task
+
+if TYPE_CHECKING:  # evaluation must not import the methods package (methods import evaluation)
+    from tunewise.methods.base import Adapted
 
 REQUESTS = 30
 

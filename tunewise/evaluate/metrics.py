@@ -17,16 +17,34 @@ class Metric:
     name: str
     task_types: tuple[str, ...]
     compute: Callable[[Sequence[str], Sequence[str], Sequence[str] | None], float]
-    # The mean of a per-example right/wrong score, so paired right/wrong tests (McNemar) apply to it.
-    per_example: bool = False
+    # Whether one prediction is right; set for metrics that are the mean of it (paired McNemar tests apply).
+    example: Callable[[str, str], bool] | None = None
+
+    @property
+    def per_example(self) -> bool:
+        return self.example is not None
 
 
 METRICS: Registry[Metric] = Registry("metric")
 
 
-def metric(name: str, *task_types: str, per_example: bool = False):
+def metric(name: str, *task_types: str):
     def register(function):
-        METRICS.register(name, Metric(name, task_types, function, per_example))
+        METRICS.register(name, Metric(name, task_types, function))
+        return function
+
+    return register
+
+
+def example_metric(name: str, *task_types: str):
+    """Register ``function(prediction, target) -> bool``; the metric is its mean over the examples."""
+
+    def register(function):
+        def mean(predictions, targets, labels=None) -> float:
+            pairs = list(zip(predictions, targets, strict=True))
+            return float(np.mean([function(p, t) for p, t in pairs])) if pairs else 0.0
+
+        METRICS.register(name, Metric(name, task_types, mean, function))
         return function
 
     return register
@@ -40,9 +58,9 @@ def normalize_answer(text: str) -> str:
     return " ".join(text.split())
 
 
-@metric("accuracy", "classification", per_example=True)
-def accuracy(predictions, targets, labels=None) -> float:
-    return float(np.mean([p == t for p, t in zip(predictions, targets, strict=True)])) if targets else 0.0
+@example_metric("accuracy", "classification")
+def accuracy(prediction: str, target: str) -> bool:
+    return prediction == target
 
 
 @metric("macro_f1", "classification")
@@ -59,10 +77,30 @@ def macro_f1(predictions, targets, labels=None) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-@metric("exact_match", "generation", per_example=True)
-def exact_match(predictions, targets, labels=None) -> float:
-    matches = [normalize_answer(p) == normalize_answer(t) for p, t in zip(predictions, targets, strict=True)]
-    return float(np.mean(matches)) if matches else 0.0
+@example_metric("exact_match", "generation")
+def exact_match(prediction: str, target: str) -> bool:
+    return normalize_answer(prediction) == normalize_answer(target)
+
+
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+
+
+def last_number(text: str) -> float | None:
+    """The last number written in ``text`` ("$1,234.50" -> 1234.5), or None."""
+    found = NUMBER.findall(text)
+    if not found:
+        return None
+    try:
+        return float(found[-1].replace(",", ""))
+    except ValueError:
+        return None
+
+
+@example_metric("numeric_match", "generation")
+def numeric_match(prediction: str, target: str) -> bool:
+    """The last number in the answer equals the target number (to 1e-6, relative)."""
+    got, want = last_number(prediction), last_number(target)
+    return got is not None and want is not None and abs(got - want) <= 1e-6 * max(1.0, abs(want))
 
 
 def metrics_for(task_type: str) -> list[Metric]:

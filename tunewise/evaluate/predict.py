@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tunewise.evaluate.metrics import normalize_answer
-from tunewise.methods.base import Adapted
+from tunewise.evaluate.answers import extract_answer
+from tunewise.evaluate.metrics import METRICS, exact_match
 from tunewise.tasks.task import Item, Task
+
+if TYPE_CHECKING:  # evaluation must not import the methods package (methods import evaluation)
+    from tunewise.methods.base import Adapted
 
 
 @dataclass
@@ -42,18 +46,17 @@ def predict_labels(adapted: Adapted, task: Task, items: list[Item], prompts: lis
 def predict_generations(
     adapted: Adapted, task: Task, items: list[Item], prompts: list[str], desc: str
 ) -> list[Prediction]:
-    outputs = adapted.backend.generate(prompts, task.max_new_tokens, task.stop, desc=desc)
-    return [
-        Prediction(
-            item.origin,
-            item.input,
-            item.target,
-            output.strip(),
-            normalize_answer(output) == normalize_answer(item.target),
-            {"raw": output},
-        )
-        for item, output in zip(items, outputs, strict=True)
-    ]
+    """Greedy answers; a reasoning program writes until its end of turn and its final answer is extracted."""
+    program, metric = adapted.program, METRICS.get(task.metric)
+    tokens = program.max_new_tokens or task.max_new_tokens
+    outputs = adapted.backend.generate(prompts, tokens, () if program.reasoning else task.stop, desc=desc)
+    predictions = []
+    for item, output in zip(items, outputs, strict=True):
+        answer, reasoning = extract_answer(output) if program.reasoning else (output.strip(), "")
+        right = metric.example(answer, item.target) if metric.per_example else exact_match(answer, item.target)
+        detail = {"raw": output, "reasoning": reasoning} if program.reasoning else {"raw": output}
+        predictions.append(Prediction(item.origin, item.input, item.target, answer, right, detail))
+    return predictions
 
 
 PREDICTORS = {"classification": predict_labels, "generation": predict_generations}

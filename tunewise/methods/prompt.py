@@ -42,6 +42,8 @@ class PromptProgram:
     output_format: str = ""  # rendered hint, appended to the instruction
     separator: str = "\n\n"  # between the instruction and the input
     instruction_last: bool = False  # the input first, then the instruction (a prompt-stability variant)
+    reasoning: bool = False  # the model reasons first; the answer is read after its last "Answer:"
+    max_new_tokens: int | None = None  # generation budget (default: the task's)
     # Per-request demonstrations (e.g. the nearest training examples); replaces ``demos`` when set.
     select_demos: Callable[[str], list[Demo]] | None = field(default=None, repr=False, compare=False)
 
@@ -77,6 +79,7 @@ class PromptProgram:
             "verbalizer": self.verbalizer,
             "demos": [list(d) for d in self.demos],
             "demos_per_request": self.select_demos is not None,
+            "reasoning": self.reasoning,
         }
 
 

@@ -53,6 +53,7 @@ def render_run(console: Console, store: Store, run_id: int, examples: int) -> No
         _metrics(console, run)
     if run.details:
         _prompt(console, run.details.get("prompt", {}))
+        _search(console, run.details)
     _curves(console, store, run_id)
     if run.status == "completed" and examples:
         _predictions(console, store, run_id, examples)
@@ -94,6 +95,29 @@ def _prompt(console: Console, prompt: dict) -> None:
         lines.append(f"[bold]example:[/] {text} [bold]->[/] {answer}")
     if lines:
         console.print(Panel("\n".join(lines), title="prompt"))
+
+
+def _search(console: Console, details: dict) -> None:
+    trace, summary = details.get("search"), details.get("search_summary", {})
+    if not trace:
+        return
+    title = (
+        f"prompt search: {summary.get('evaluations')} of {summary.get('budget')} candidate evaluations, "
+        f"validation {summary.get('base_validation', 0):.3f} -> {summary.get('best_validation', 0):.3f}"
+    )
+    table = Table("#", "source", "demos", "validation", "seconds", "instruction", title=title)
+    for row in trace:
+        best = row["candidate"] == summary.get("best_candidate")
+        table.add_row(
+            f"{row['candidate']}{' ★' if best else ''}",
+            row["source"],
+            str(row["n_demos"]),
+            f"{row['validation']:.3f}",
+            f"{row['seconds']:.1f}",
+            row["instruction"][:100],
+            style="bold" if best else None,
+        )
+    console.print(table)
 
 
 def _curves(console: Console, store: Store, run_id: int) -> None:
