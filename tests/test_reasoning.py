@@ -23,6 +23,7 @@ from tunewise.tasks import Task
         ("Answer: 4\nWait, recheck.\nFinal answer: **5**", "5"),
         ("The total is\n#### 70", "70"),
         ("she has 3 left\n42", "42"),
+        ("So, the answer is 10.\nThe final answer is", "10"),
         ("", ""),
     ],
 )

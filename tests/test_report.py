@@ -54,6 +54,15 @@ def store_run(store: Store, experiment_id: int, method_id: str, right: int, trai
             "accuracy": {"value": accuracy, "low": accuracy - 0.07, "high": accuracy + 0.07},
             "macro_f1": {"value": accuracy - 0.01, "low": accuracy - 0.08, "high": accuracy + 0.06},
             "primary": "accuracy",
+            "stability": {
+                "mean": accuracy - 0.02,
+                "std": 0.01,
+                "worst": accuracy - 0.04,
+                "original": accuracy,
+                "scores": [accuracy - 0.04, accuracy - 0.01, accuracy - 0.01],
+                "examples": 60,
+                "variants": ["separator: single newline", "paraphrase: 'Task: ...'", "casing: lowercase instruction"],
+            },
         },
         cost={
             "train_seconds": train_seconds,
@@ -135,8 +144,8 @@ def test_report_renders_the_decision_in_a_browser(stored_experiment, tmp_path):
     leaderboard = dom[dom.index('id="leaderboard"') : dom.index('id="plots"')]
     assert all(method in leaderboard for method in METHODS)
     assert leaderboard.count("<tr") == 1 + len(METHODS)
-    # plotly drew every figure: quality vs cost, cost vs volume, learning curves, confusion matrices
-    assert dom.count('class="main-svg"') >= 4
+    # plotly drew every figure: quality vs cost, cost vs volume, learning curves, stability, confusion matrices
+    assert dom.count('class="main-svg"') >= 5 and "Score under reworded prompts" in dom
     assert "Pareto front" in dom and "Break-even volumes" in dom
     disagreeing = sum(1 for _ in re.finditer(r"<tr data-wrong=", dom))
     assert disagreeing > 0 and f"{disagreeing} of {disagreeing} shown" in dom  # the browser's script ran

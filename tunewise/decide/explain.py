@@ -99,18 +99,22 @@ def _caveats(decision: Decision) -> None:
         decision.caveats.append(
             f"Only {n} test examples: the 95% interval is {width:.2f} wide. Use {SMALL_TEST_SET}+ to decide."
         )
+    needed, same = [], []
     for other in decision.top_group:
         if other is chosen:
             continue
-        needed = examples_needed(chosen.correct, other.correct, decision.settings.alpha)
-        if needed is None:
-            decision.caveats.append(
-                f"{chosen.method_id} and {other.method_id} make the same number of errors on these {n} examples, "
-                "so there is no difference to detect; the cheaper one is recommended."
-            )
+        count = examples_needed(chosen.correct, other.correct, decision.settings.alpha)
+        if count is None:
+            same.append(other.method_id)
         else:
-            decision.caveats.append(
-                f"The data are too few to separate {chosen.method_id} from {other.method_id}: detecting the observed "
-                f"difference with 80% power takes about {needed:,} test examples (you have {n}); "
-                f"{max(needed - n, 0):,} more would help."
-            )
+            needed.append(f"{other.method_id} (about {count:,} test examples)")
+    if needed:
+        decision.caveats.append(
+            f"The data are too few to separate {chosen.method_id} from {', '.join(needed)}: that is how many test "
+            f"examples it takes to detect the observed difference with 80% power; you have {n}."
+        )
+    if same:
+        decision.caveats.append(
+            f"{chosen.method_id} makes as many errors as {', '.join(same)} on these {n} examples, so there is "
+            "no difference to detect; the cheaper one is recommended."
+        )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-MARKER = re.compile(r"(?:final answer|answer)\s*(?:is)?\s*[:=]\s*", re.IGNORECASE)
+# "Answer: 5", "Final answer = 5", "the answer is 5"; something must follow on the same line.
+MARKER = re.compile(r"\b(?:final answer|answer)\b(?:\s+is)?[ \t]*[:=]?[ \t]*(?!is\b)(?=\S)", re.IGNORECASE)
 DECORATION = re.compile(r"^[\s*_`\"']+|[\s*_`\"'.]+$")  # markdown bold, quotes, a closing full stop
 
 

@@ -14,11 +14,14 @@ from tunewise.tasks.task import Item, Task
 if TYPE_CHECKING:  # evaluation must not import the methods package (methods import evaluation)
     from tunewise.methods.base import Adapted
 
-REQUESTS = 30
+REQUESTS = 20
+BUDGET_SECONDS = 60  # slow methods (long reasoning) stop early, after at least MIN_REQUESTS
+MIN_REQUESTS = 5
 
 
 def request_latency(adapted: Adapted, task: Task, items: list[Item], requests: int = REQUESTS) -> dict[str, float]:
-    """p50/p95 milliseconds over up to ``requests`` single requests, after one warm-up request."""
+    """p50/p95 milliseconds over up to ``requests`` single requests (fewer when they take over a minute in
+    all, never under five), after one warm-up request."""
     predict = PREDICTORS[task.type]
     sample = items[: requests + 1]
     timings = []
@@ -27,6 +30,8 @@ def request_latency(adapted: Adapted, task: Task, items: list[Item], requests: i
         predict(adapted, task, [item], [adapted.prompt(item.input)], "")
         if i:  # the first request warms caches and allocators
             timings.append((time.perf_counter() - started) * 1000)
+        if len(timings) >= MIN_REQUESTS and sum(timings) > BUDGET_SECONDS * 1000:
+            break
     if not timings:
         return {}
     p50, p95 = np.percentile(timings, [50, 95])

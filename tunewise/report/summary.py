@@ -20,16 +20,21 @@ def decision_notes(decision: Decision) -> list[str]:
             f"{settings.requests_per_month:,} requests/month): {', '.join(decision.pareto)}"
         )
     chosen = decision.recommended
+    at_once = []
     for be in decision.break_evens:
         if chosen is None or chosen.method_id not in (be.cheaper_to_run, be.dearer_to_run):
             continue
-        if be.requests is None:
-            lines.append(f"{be.cheaper_to_run} costs less than {be.dearer_to_run} from the first request on.")
+        if be.requests is None and be.cheaper_to_run == chosen.method_id:
+            at_once.append(be.dearer_to_run)
+        elif be.requests is None:
+            lines.append(f"{be.cheaper_to_run} costs less than {chosen.method_id} from the first request on.")
         else:
             lines.append(
                 f"Break-even: {be.cheaper_to_run} pays back its higher build cost against {be.dearer_to_run} "
                 f"after {requests(be.requests)} requests."
             )
+    if at_once:
+        lines.append(f"{chosen.method_id} costs less than {', '.join(at_once)} from the first request on.")
     return lines
 
 

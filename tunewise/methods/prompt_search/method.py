@@ -70,14 +70,16 @@ class PromptSearch:
             if demos:
                 search.try_candidate("bootstrap", best.instruction, demos)
         proposer = _proposer(base, config)
-        for _ in range(config.proposals):
+        shown = config.failures_shown
+        for round_ in range(config.proposals):
             best = search.best()
             failures = [p for p in search.evaluations[best.candidate].predictions if not p.correct]
             if not failures or not search.has_budget():
                 break
-            reply = proposer.generate(
-                [proposer.render(proposal_messages(best.instruction, failures[: config.failures_shown]))], 80, ()
-            )[0]
+            # Each round shows other failures, so a greedy proposer does not write the same instruction again.
+            start = (round_ * shown) % len(failures)
+            sample = (failures[start:] + failures[:start])[:shown]
+            reply = proposer.generate([proposer.render(proposal_messages(best.instruction, sample))], 80, ())[0]
             proposal = clean_proposal(reply)
             search.proposer_replies.append(reply)
             if proposal:
