@@ -93,6 +93,10 @@ def _prompt(console: Console, prompt: dict) -> None:
         lines.append(f"[bold]instruction:[/] {prompt['instruction']}")
     for text, answer in prompt.get("demos", []):
         lines.append(f"[bold]example:[/] {text} [bold]->[/] {answer}")
+    if prompt.get("demos_per_request"):
+        lines.append("[bold]examples:[/] chosen per request (the nearest training examples)")
+    if prompt.get("verbalizer"):
+        lines.append(f"[bold]label words:[/] {prompt['verbalizer']}")
     if lines:
         console.print(Panel("\n".join(lines), title="prompt"))
 
