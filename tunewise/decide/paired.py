@@ -48,6 +48,3 @@ def against_leader(
         test.adjusted_p = adjusted
     return tests
 
-
-def same_test_set(a: Candidate, b: Candidate) -> bool:
-    return a.positions == b.positions and a.targets == b.targets and a.inputs == b.inputs

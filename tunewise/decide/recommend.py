@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.costs import BreakEven, break_even
-from tunewise.decide.paired import against_leader, same_test_set
+from tunewise.decide.paired import against_leader
 from tunewise.decide.settings import DecisionConfig
 from tunewise.decide.stats import PairedTest
 
@@ -40,9 +40,6 @@ class Decision:
     def tied_with_leader(self, method_id: str) -> bool:
         test = self.tests.get(method_id)
         return test is not None and not test.significant(self.settings.alpha)
-
-    def candidate(self, method_id: str) -> Candidate:
-        return next(c for c in self.candidates if c.method_id == method_id)
 
 
 def decide(
@@ -132,5 +129,4 @@ def _other_test_sets(candidates: list[Candidate]) -> set[str]:
         return set()
     signature = lambda c: (tuple(c.positions), tuple(c.targets), tuple(c.inputs))  # noqa: E731
     common, _ = Counter(signature(c) for c in candidates).most_common(1)[0]
-    reference = next(c for c in candidates if signature(c) == common)
-    return {c.method_id for c in candidates if not same_test_set(c, reference)}
+    return {c.method_id for c in candidates if signature(c) != common}
