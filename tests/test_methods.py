@@ -101,3 +101,29 @@ def test_every_method_module_is_self_contained():
         text = path.read_text()
         for name in method_names:
             assert f'"{name}"' not in text, f"{path} names method {name!r}"
+
+
+def test_full_ft_trains_every_weight_of_a_copy_and_saves_safetensors(setup, tmp_path):
+    base, task, splits, ctx, _ = setup
+    before = {name: p.detach().clone() for name, p in base.model.named_parameters()}
+    method = METHODS.get("full_ft")
+    adapted = method.fit(base, task, splits, method.config_class(epochs=1, batch_size=4, learning_rate=1e-2), ctx)
+    total = sum(p.numel() for p in base.model.parameters())
+    assert adapted.trainable_params == total and adapted.details["training"]["steps"] >= 1
+    tuned = dict(adapted.backend.model.named_parameters())
+    assert any(not torch.equal(tuned[name], value) for name, value in before.items())
+    assert all(torch.equal(p, before[name]) for name, p in base.model.named_parameters())  # base untouched
+    adapted.save(tmp_path / "artifact")
+    assert list((tmp_path / "artifact" / "weights").glob("*.safetensors"))
+    frozen = method.fit(base, task, splits, method.config_class(epochs=1, batch_size=4, freeze_embeddings=True), ctx)
+    assert frozen.trainable_params == total - base.model.get_input_embeddings().weight.numel()
+
+
+def test_lora_with_dora_learns_magnitudes(setup):
+    base, task, splits, ctx, _ = setup
+    settings = LoraSettings(r=2, alpha=4, epochs=1, batch_size=4, use_dora=True)
+    adapted = METHODS.get("lora").fit(base, task, splits, settings, ctx)
+    names = [n for n, p in adapted.backend.model.named_parameters() if p.requires_grad]
+    assert any("lora_magnitude_vector" in n for n in names) and adapted.details["adapter"]["dora"] is True
+    plain = METHODS.get("lora").fit(base, task, splits, LoraSettings(r=2, alpha=4, epochs=1, batch_size=4), ctx)
+    assert adapted.trainable_params > plain.trainable_params

@@ -47,4 +47,3 @@ def against_leader(
     for test, adjusted in zip(tests.values(), holm([t.p_value for t in tests.values()]), strict=True):
         test.adjusted_p = adjusted
     return tests
-

@@ -18,6 +18,9 @@ class LoraSettings(PromptSettings, TrainSettings):
         metadata={"help": "module names that get adapters; 'all-linear' for every linear layer"},
     )
     learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate (linear decay)"})
+    use_dora: bool = field(
+        default=False, metadata={"help": "DoRA: adapt each weight's magnitude and direction separately"}
+    )
 
     def __post_init__(self):
         PromptSettings.__post_init__(self)
@@ -40,6 +43,7 @@ class Lora:
             lora_alpha=config.alpha,
             lora_dropout=config.dropout,
             target_modules=targets,
+            use_dora=config.use_dora,
         )
         # PEFT injects adapters in place; a copy keeps the shared base model clean for the other methods.
         model = get_peft_model(copy.deepcopy(base.model), peft_config)
@@ -49,7 +53,9 @@ class Lora:
             backend=base.with_model(model),
             program=base_program(config, task),
             trainable_params=trainable,
-            details={"adapter": {"r": config.r, "alpha": config.alpha, "target_modules": targets}},
+            details={
+                "adapter": {"r": config.r, "alpha": config.alpha, "target_modules": targets, "dora": config.use_dora}
+            },
             save_weights=model.save_pretrained,
         )
         result = train_causal_lm(adapted, splits.train, config, ctx)
