@@ -128,9 +128,8 @@ def _run_method(session: Session, entry: MethodEntry, key: str) -> Outcome:
         result = evaluate(adapted, task, splits.test, desc=f"{entry.id}: test", seed=seed)
         result.cost.update(request_latency(adapted, task, splits.test))
         stability = prompt_stability(adapted, task, splits.test, session.config.stability, seed)
-        if stability:
-            result.extra_metrics["stability"] = stability
-        _store_result(session, run_id, adapted, result, train_seconds, folder)
+        extra = {"stability": stability} if stability else {}
+        _store_result(session, run_id, adapted, result, extra, train_seconds, folder)
         primary = result.metrics[task.metric]
         session.log(f"{entry.id}: {task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
         return Outcome(entry.id, run_id, "completed")
@@ -144,7 +143,8 @@ def _run_method(session: Session, entry: MethodEntry, key: str) -> Outcome:
         return Outcome(entry.id, run_id, "failed", str(exc) or type(exc).__name__)
 
 
-def _store_result(session: Session, run_id: int, adapted, result, train_seconds: float, folder) -> None:
+def _store_result(session: Session, run_id: int, adapted, result, extra: dict, train_seconds: float, folder):
+    """``extra``: run-level metrics stored beside the test metrics (e.g. prompt stability)."""
     artifact_bytes = _save_atomically(adapted, folder)
     base_params = session.base.parameter_count()
     train_tokens = adapted.details.get("training", {}).get("train_tokens", 0)
@@ -152,7 +152,7 @@ def _store_result(session: Session, run_id: int, adapted, result, train_seconds:
         run_id,
         metrics={name: score.as_dict() for name, score in result.metrics.items()}
         | {"primary": session.task.metric}
-        | result.extra_metrics,
+        | extra,
         cost={
             "train_seconds": train_seconds,
             "trainable_params": adapted.trainable_params,

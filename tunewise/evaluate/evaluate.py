@@ -34,7 +34,6 @@ class Evaluation:
     seconds: float
     prompt_tokens: float  # mean tokens per request
     cost: dict = field(default_factory=dict)
-    extra_metrics: dict = field(default_factory=dict)  # e.g. prompt stability, stored beside the metrics
 
     @property
     def score(self) -> float:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 
-def human_count(n: int) -> str:
+def human_count(n: float) -> str:
+    """Parameters, requests: 921.6k, 1.2M, 130."""
     for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
         if n >= size:
             return f"{n / size:.1f}{unit}"
-    return str(n)
+    return f"{n:.0f}"
 
 
 def human_bytes(n: int) -> str:
@@ -37,10 +38,3 @@ def duration(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
-
-
-def requests(n: float) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f}{unit}"
-    return f"{n:.0f}"

@@ -14,7 +14,7 @@ from tunewise.compare.leaderboard import verdict
 from tunewise.decide.recommend import Decision
 from tunewise.fetch import atomic_write_text
 from tunewise.report import plots
-from tunewise.report.format import duration, human_bytes, human_count, p_value, requests, usd
+from tunewise.report.format import duration, human_bytes, human_count, p_value, usd
 from tunewise.report.summary import decision_notes
 
 MAX_BROWSED = 500  # disagreements listed in the browser; the page stays light
@@ -45,7 +45,7 @@ def render_report(decision: Decision, experiment: str) -> str:
     from plotly.offline import get_plotlyjs
 
     env = Environment(loader=PackageLoader("tunewise.report"), autoescape=select_autoescape(["html", "j2"]))
-    env.filters.update(usd=usd, count=human_count, bytes=human_bytes, p=p_value, duration=duration, req=requests)
+    env.filters.update(usd=usd, count=human_count, bytes=human_bytes, p=p_value, duration=duration)
     figures = {
         "quality_vs_cost": plots.quality_vs_cost(decision),
         "cost_vs_volume": plots.cost_vs_volume(decision),

@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from tunewise.decide.recommend import Decision
-from tunewise.report.format import requests
+from tunewise.report.format import human_count
 
 
 def decision_notes(decision: Decision) -> list[str]:
@@ -31,7 +31,7 @@ def decision_notes(decision: Decision) -> list[str]:
         else:
             lines.append(
                 f"Break-even: {be.cheaper_to_run} pays back its higher build cost against {be.dearer_to_run} "
-                f"after {requests(be.requests)} requests."
+                f"after {human_count(be.requests)} requests."
             )
     if at_once:
         lines.append(f"{chosen.method_id} costs less than {', '.join(at_once)} from the first request on.")

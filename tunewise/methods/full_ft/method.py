@@ -4,8 +4,9 @@ import copy
 from dataclasses import dataclass, field
 
 from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.prompt import PromptSettings, base_program
-from tunewise.training import TrainSettings, train_causal_lm
+from tunewise.methods.prompt import PromptSettings
+from tunewise.methods.weights import train_weights
+from tunewise.training import TrainSettings
 
 
 @dataclass
@@ -31,14 +32,5 @@ class FullFineTuning:
             parameter.requires_grad = True
         if config.freeze_embeddings:
             model.get_input_embeddings().weight.requires_grad = False
-        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-        adapted = Adapted(
-            method="full_ft",
-            backend=base.with_model(model),
-            program=base_program(config, task),
-            trainable_params=trainable,
-            details={"full_ft": {"freeze_embeddings": config.freeze_embeddings}},
-            save_weights=model.save_pretrained,  # safetensors
-        )
-        adapted.details.update(train_causal_lm(adapted, splits.train, config, ctx).as_details())
-        return adapted
+        details = {"full_ft": {"freeze_embeddings": config.freeze_embeddings}}
+        return train_weights("full_ft", base, model, task, splits, config, ctx, details)

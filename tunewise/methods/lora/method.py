@@ -4,8 +4,9 @@ import copy
 from dataclasses import dataclass, field
 
 from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.prompt import PromptSettings, base_program
-from tunewise.training import TrainSettings, train_causal_lm
+from tunewise.methods.prompt import PromptSettings
+from tunewise.methods.weights import train_weights
+from tunewise.training import TrainSettings
 
 
 @dataclass
@@ -47,17 +48,5 @@ class Lora:
         )
         # PEFT injects adapters in place; a copy keeps the shared base model clean for the other methods.
         model = get_peft_model(copy.deepcopy(base.model), peft_config)
-        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-        adapted = Adapted(
-            method="lora",
-            backend=base.with_model(model),
-            program=base_program(config, task),
-            trainable_params=trainable,
-            details={
-                "adapter": {"r": config.r, "alpha": config.alpha, "target_modules": targets, "dora": config.use_dora}
-            },
-            save_weights=model.save_pretrained,
-        )
-        result = train_causal_lm(adapted, splits.train, config, ctx)
-        adapted.details.update(result.as_details())
-        return adapted
+        adapter = {"r": config.r, "alpha": config.alpha, "target_modules": targets, "dora": config.use_dora}
+        return train_weights("lora", base, model, task, splits, config, ctx, {"adapter": adapter})

@@ -1,0 +1,25 @@
+"""What every method that trains weights shares: wrap the trained model as an Adapted and train it."""
+
+from __future__ import annotations
+
+from tunewise.methods.base import Adapted, FitContext
+from tunewise.methods.prompt import base_program
+from tunewise.training import train_causal_lm
+
+
+def train_weights(
+    method: str, base, model, task, splits, config, ctx: FitContext, details: dict, answer_only_logits: bool = True
+) -> Adapted:
+    """Train ``model`` (a copy of the base, possibly wrapped by PEFT) on the task's answers with the method's
+    prompt program; its trainable parameters are counted and its weights saved (safetensors) with the artifact."""
+    adapted = Adapted(
+        method=method,
+        backend=base.with_model(model),
+        program=base_program(config, task),
+        trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        details=details,
+        save_weights=model.save_pretrained,
+    )
+    result = train_causal_lm(adapted, splits.train, config, ctx, answer_only_logits=answer_only_logits)
+    adapted.details.update(result.as_details())
+    return adapted
