@@ -25,6 +25,7 @@ model:
 budget:
   max_steps: 3
 stability: {{variants: 2, examples: 4}}
+forgetting: {{texts: 20}}
 methods:
   - method: zero_shot
   - method: few_shot
@@ -64,6 +65,9 @@ def test_run_then_inspect(experiment, tmp_path):
     lora = runs[0][0]
     assert lora.cost["trainable_params"] > 0 and lora.details["training"]["steps"] == 3
     assert lora.cost["build_flops"] > 0 and 0 < lora.cost["latency_p50_ms"] <= lora.cost["latency_p95_ms"]
+    forgetting = lora.metrics["forgetting"]
+    assert forgetting["texts"] == 20 and forgetting["before"] > 1 and forgetting["after"] > 1
+    assert "forgetting" not in runs[2][0].metrics and "frozen" in result.stdout
     assert len(Store().predictions(lora.id)) == 8
 
     shown = invoke("show", lora.id)

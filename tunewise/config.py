@@ -108,6 +108,17 @@ class StabilityConfig:
 
 
 @dataclass
+class ForgettingConfig:
+    texts: int = field(
+        default=200, metadata={"help": "general-text conversations scored before/after tuning (0 turns this off)"}
+    )
+
+    def __post_init__(self):
+        if self.texts < 0:
+            raise ValueError(f"texts must be 0 or more, got {self.texts}")
+
+
+@dataclass
 class MethodEntry:
     method: str
     id: str
@@ -129,6 +140,9 @@ class ExperimentConfig:
     prices: PriceSheet = field(default_factory=PriceSheet, metadata={"help": "$ per CPU/GPU hour and per token"})
     stability: StabilityConfig = field(
         default_factory=StabilityConfig, metadata={"help": "score every method under reworded prompts"}
+    )
+    forgetting: ForgettingConfig = field(
+        default_factory=ForgettingConfig, metadata={"help": "perplexity on general text before and after tuning"}
     )
     source: str = field(default="<dict>", init=False)
     entries: list[MethodEntry] = field(default_factory=list, init=False)
@@ -166,6 +180,16 @@ def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) 
     return config
 
 
+def config_from_snapshot(snapshot: dict, experiment: str) -> ExperimentConfig:
+    """Rebuild the configuration an experiment was stored with (``tunewise resume``)."""
+    problems = Problems(lines={})
+    config = parse_experiment({k: v for k, v in snapshot.items() if k != "source"}, problems)
+    if problems.items:
+        raise ConfigError(f"experiment {experiment!r} as stored", problems.items)
+    config.source = snapshot.get("source", "<store>")
+    return config
+
+
 def parse_methods(items: Any, problems: Problems) -> list[MethodEntry]:
     from tunewise.methods import METHODS
 
@@ -196,7 +220,7 @@ def _resolve_paths(data: DataConfig, base_dir: Path) -> None:
     """Relative data paths are relative to the experiment file, so experiments run from any folder."""
 
     def resolve(p: str) -> str:
-        return str(p if Path(p).is_absolute() else (base_dir / p))
+        return str(p if Path(p).is_absolute() else (base_dir / p).resolve())
 
     if data.path:
         data.path = resolve(data.path)

@@ -13,6 +13,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from tunewise import __version__
 from tunewise.config import ExperimentConfig, MethodEntry
@@ -22,6 +23,7 @@ from tunewise.decide.costs import training_flops
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
 from tunewise.evaluate import evaluate, request_latency, validation_score
+from tunewise.evaluate.forgetting import forgetting, general_text, perplexity
 from tunewise.evaluate.stability import prompt_stability
 from tunewise.home import runs_dir
 from tunewise.methods import METHODS, FitContext
@@ -29,6 +31,7 @@ from tunewise.methods.prompt import PromptSettings, check_verbalizer
 from tunewise.models.backend import Backend
 from tunewise.store import Store
 from tunewise.tasks.task import Task
+from tunewise.training.checkpoints import latest_checkpoint
 
 
 @dataclass
@@ -68,6 +71,18 @@ class Session:
     base: Backend | None = None
     environment: dict = field(default_factory=dict)
     code_version: str = ""
+    _general: tuple[list[str], float] | None = None  # general text and the base model's perplexity on it
+
+    def forgetting(self, adapted) -> dict | None:
+        """The tuned model's forgetting score; None when it learned nothing or the check is off."""
+        count = self.config.forgetting.texts
+        if not adapted.trainable_params or not count:
+            return None
+        if self._general is None:
+            texts = general_text(count, self.config.seed)
+            self._general = texts, perplexity(self.base, texts, desc="base model: general text")[0]
+        texts, before = self._general
+        return forgetting(before, adapted, texts)
 
 
 def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, log=print) -> list[Outcome]:
@@ -99,20 +114,25 @@ def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits
     return fingerprint([__version__, entry.method, *settings, config.seed, fingerprint(data)])
 
 
-def _run_method(session: Session, entry: MethodEntry, key: str) -> Outcome:
+def _run_method(
+    session: Session, entry: MethodEntry, key: str, run_id: int | None = None, resume_from: Path | None = None
+) -> Outcome:
+    """Fit, evaluate and store one method. With ``run_id`` and ``resume_from`` it continues a stored run from
+    a checkpoint instead of starting a new one."""
     store, task, splits, seed = session.store, session.task, session.splits, session.config.seed
-    run_id = store.start_run(
-        session.experiment_id,
-        method_id=entry.id,
-        method=entry.method,
-        config=asdict(entry.params),
-        fingerprint=key,
-        environment=session.environment,
-        code_version=session.code_version,
-        split_sizes=splits.sizes(),
-    )
+    if run_id is None:
+        run_id = store.start_run(
+            session.experiment_id,
+            method_id=entry.id,
+            method=entry.method,
+            config=asdict(entry.params),
+            fingerprint=key,
+            environment=session.environment,
+            code_version=session.code_version,
+            split_sizes=splits.sizes(),
+        )
     folder = runs_dir() / str(run_id)
-    session.log(f"{entry.id}: run #{run_id} started")
+    session.log(f"{entry.id}: run #{run_id} " + (f"resumed from {resume_from.name}" if resume_from else "started"))
     try:
         _seed_everything(seed)
         ctx = FitContext(
@@ -121,26 +141,38 @@ def _run_method(session: Session, entry: MethodEntry, key: str) -> Outcome:
             artifact_dir=folder,
             log_metric=lambda step, name, value: store.log_metric(run_id, step, name, value),
             validate=lambda adapted: validation_score(adapted, task, splits.validation),
+            checkpoint_dir=folder / "checkpoints",
+            resume_from=resume_from,
         )
         started = time.perf_counter()
         adapted = METHODS.get(entry.method).fit(session.base, task, splits, entry.params, ctx)
-        train_seconds = time.perf_counter() - started
+        # A resumed run's build time includes the training its killed process had done.
+        train_seconds = (
+            time.perf_counter() - started + adapted.details.get("training", {}).get("seconds_before_resume", 0.0)
+        )
         result = evaluate(adapted, task, splits.test, desc=f"{entry.id}: test", seed=seed)
         result.cost.update(request_latency(adapted, task, splits.test))
         stability = prompt_stability(adapted, task, splits.test, session.config.stability, seed)
-        extra = {"stability": stability} if stability else {}
+        measured = {"stability": stability, "forgetting": session.forgetting(adapted)}
+        extra = {name: value for name, value in measured.items() if value}
         _store_result(session, run_id, adapted, result, extra, train_seconds, folder)
+        shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # the artifact holds the final weights
         primary = result.metrics[task.metric]
         session.log(f"{entry.id}: {task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
         return Outcome(entry.id, run_id, "completed")
     except KeyboardInterrupt:
-        store.fail_run(run_id, "interrupted by the user")
+        store.fail_run(run_id, "interrupted by the user" + _resume_hint(run_id, folder))
         raise
     except Exception as exc:  # noqa: BLE001  (a failing method must not take the others down)
         message = str(exc) if isinstance(exc, TunewiseError) else traceback.format_exc()
-        store.fail_run(run_id, message)
+        store.fail_run(run_id, message + _resume_hint(run_id, folder))
         print(f"tunewise: {entry.id} failed: {str(exc) or type(exc).__name__}", file=sys.stderr)
         return Outcome(entry.id, run_id, "failed", str(exc) or type(exc).__name__)
+
+
+def _resume_hint(run_id: int, folder: Path) -> str:
+    checkpoint = latest_checkpoint(folder / "checkpoints")
+    return f"; `tunewise resume {run_id}` continues from {checkpoint.name}" if checkpoint else ""
 
 
 def _store_result(session: Session, run_id: int, adapted, result, extra: dict, train_seconds: float, folder):

@@ -29,11 +29,18 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
     table = Table(
         title=title,
         caption=f"95% bootstrap intervals over n={n} test examples; 'vs best': paired test, Holm-adjusted; "
-        f"$ from the price sheet at {decision.settings.requests_per_month:,} requests/month",
+        f"$ from the price sheet at {decision.settings.requests_per_month:,} requests/month"
+        + (
+            "; forgetting: change in general-text perplexity after tuning"
+            if any(c.forgetting for c in candidates)
+            else ""
+        ),
     )
     stable = any(c.stability for c in candidates)
+    forgets = any(c.forgetting for c in candidates)
     columns = ["method", "run", f"{primary} [95% CI]", *other_names, "vs best"]
     columns += ["stability (worst)"] if stable else []
+    columns += ["forgetting"] if forgets else []
     columns += ["train s", "trainable", "artifact"]
     columns += ["prompt tok", "p95 ms", "$ build", "$/1k req"]
     for i, header in enumerate(columns):
@@ -48,6 +55,7 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
             *[f"{c.other_metrics[name]:.3f}" if name in c.other_metrics else "-" for name in other_names],
             verdict(decision, c.method_id),
             *([stability_cell(c.stability)] if stable else []),
+            *([forgetting_cell(c)] if forgets else []),
             f"{costs.build_seconds:.1f}",
             human_count(costs.trainable_params),
             human_bytes(costs.artifact_bytes),
@@ -64,3 +72,12 @@ def stability_cell(stability: dict | None) -> str:
     if not stability:
         return "-"
     return f"{stability['mean']:.2f}±{stability['std']:.2f} ({stability['worst']:.2f})"
+
+
+def forgetting_cell(candidate) -> str:
+    """Change in general-text perplexity; methods that learn no weights cannot forget."""
+    if not candidate.trained:
+        return "frozen"
+    if not candidate.forgetting:
+        return "-"
+    return f"{candidate.forgetting['change']:+.1%}"

@@ -41,7 +41,8 @@ def explain(decision: Decision) -> None:
     if chosen.forgetting:
         f = chosen.forgetting
         decision.reasons.append(
-            f"Forgetting: perplexity on general text went from {f['before']:.1f} to {f['after']:.1f}."
+            f"Forgetting: perplexity on general text went from {f['before']:.1f} to {f['after']:.1f} "
+            f"({f['change']:+.1%}) after tuning."
         )
     decision.reasons.append(_data(chosen))
     _caveats(decision)

@@ -30,6 +30,8 @@ class FitContext:
     artifact_dir: Path
     log_metric: Callable[[int, str, float], None] = lambda step, name, value: None
     validate: Callable[[Adapted], float] | None = None  # primary metric on the validation split
+    checkpoint_dir: Path | None = None  # where trained methods write resumable checkpoints
+    resume_from: Path | None = None  # a checkpoint to continue from (``tunewise resume``)
 
 
 @dataclass

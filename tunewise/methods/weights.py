@@ -8,13 +8,23 @@ from tunewise.training import train_causal_lm
 
 
 def train_weights(
-    method: str, base, model, task, splits, config, ctx: FitContext, details: dict, answer_only_logits: bool = True
+    method: str,
+    base,
+    model,
+    task,
+    splits,
+    config,
+    ctx: FitContext,
+    details: dict,
+    answer_only_logits: bool = True,
+    prefix=None,
 ) -> Adapted:
     """Train ``model`` (a copy of the base, possibly wrapped by PEFT) on the task's answers with the method's
-    prompt program; its trainable parameters are counted and its weights saved (safetensors) with the artifact."""
+    prompt program; its trainable parameters are counted and its weights saved (safetensors) with the artifact.
+    ``prefix``: the learned prefix of a soft-prompt model, which then reads every prompt after it."""
     adapted = Adapted(
         method=method,
-        backend=base.with_model(model),
+        backend=base.with_model(model, prefix),
         program=base_program(config, task),
         trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
         details=details,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -11,19 +12,39 @@ from tqdm.auto import tqdm
 from tunewise.models.scoring import Scorer, left_pad
 
 
-class HFBackend:
-    """Wraps a causal LM and its tokenizer. Used for the base model and, unchanged, for tuned (PEFT) models."""
+class LearnedPrefix(Protocol):
+    """Virtual tokens that precede every prompt (soft prompts). The network runs the text after them."""
 
-    def __init__(self, model, tokenizer, name: str, max_length: int = 512, batch_size: int = 8):
-        self.model, self.tokenizer, self.name = model, tokenizer, name
+    length: int
+    network: torch.nn.Module
+
+    def cache(self):
+        """The prefix's key/value cache for a batch of one (recomputed: the prefix may be training)."""
+
+
+class HFBackend:
+    """Wraps a causal LM and its tokenizer. Used for the base model and, unchanged, for tuned (PEFT) models.
+    With a ``prefix`` (soft prompts), every prompt is read after the prefix's key/value cache: scoring and
+    generation then handle the virtual positions' attention mask and position ids explicitly, instead of
+    relying on PEFT's forward, which does not know tunewise's prefix cache or left padding."""
+
+    def __init__(
+        self, model, tokenizer, name: str, max_length: int = 512, batch_size: int = 8, prefix: LearnedPrefix = None
+    ):
+        self.model, self.tokenizer, self.name, self.prefix = model, tokenizer, name, prefix
         self.max_length, self.batch_size = max_length, batch_size
         self.truncated = 0  # prompts cut from the left to fit max_length
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
 
-    def with_model(self, model) -> HFBackend:
+    def with_model(self, model, prefix: LearnedPrefix | None = None) -> HFBackend:
         """The same tokenizer and settings over another model (e.g. the base wrapped with an adapter)."""
-        return HFBackend(model, self.tokenizer, self.name, self.max_length, self.batch_size)
+        return HFBackend(model, self.tokenizer, self.name, self.max_length, self.batch_size, prefix)
+
+    @property
+    def network(self):
+        """The module that reads the text: the model itself, or the frozen base under a learned prefix."""
+        return self.prefix.network if self.prefix else self.model
 
     def parameter_count(self) -> int:
         """Parameters of the whole network (base plus any adapter): what a request's compute scales with."""
@@ -62,19 +83,47 @@ class HFBackend:
         candidate_ids = [self.encode(c) for c in candidates]
         reserve = max(len(c) for c in candidate_ids)
         prompt_ids = [self._fit(self.encode(p), reserve) for p in prompts]
-        scorer = Scorer(self.model, self.tokenizer.pad_token_id)
+        start = (self.prefix.cache(), self.prefix.length) if self.prefix else None
+        scorer = Scorer(self.network, self.tokenizer.pad_token_id, start)
         return scorer.score(prompt_ids, candidate_ids, lambda seqs: self._batches(seqs, desc))
+
+    def text_log_likelihood(self, texts: Sequence[str], desc: str = "") -> tuple[float, int]:
+        """Summed log-probability of every token of ``texts`` after its first (read after the learned prefix,
+        if any), and how many tokens that is: the parts of a perplexity."""
+        sequences = [ids for ids in (self.encode(t)[: self.max_length] for t in texts) if len(ids) > 1]
+        total, count, skip = 0.0, 0, self.prefix.length if self.prefix else 0
+        for batch in self._batches(sequences, desc):
+            tokens, mask = left_pad([sequences[i] for i in batch], self.tokenizer.pad_token_id, self.network.device)
+            cache = None
+            if self.prefix:
+                cache = self.prefix.cache()
+                cache.batch_repeat_interleave(len(batch))
+                mask = torch.cat([torch.ones(len(batch), skip, dtype=mask.dtype, device=mask.device), mask], 1)
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, skip:]
+            with torch.inference_mode():
+                logits = self.network(
+                    input_ids=tokens, attention_mask=mask, position_ids=positions, past_key_values=cache
+                ).logits
+                logprobs = logits[:, :-1].float().log_softmax(-1).gather(-1, tokens[:, 1:, None])[..., 0]
+                real = (mask[:, skip + 1 :] * mask[:, skip:-1]).bool()  # a real token read after a real token
+                total += float(logprobs[real].sum())
+                count += int(real.sum())
+        return total, count
 
     # -- generation ------------------------------------------------------------------------------------------
     def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "") -> list[str]:
         prompt_ids = [self._fit(self.encode(p), max_new_tokens) for p in prompts]
         outputs = [""] * len(prompts)
         for batch in self._batches(prompt_ids, desc):
-            ids, mask = left_pad([prompt_ids[i] for i in batch], self.tokenizer.pad_token_id, self.model.device)
+            ids, mask = left_pad([prompt_ids[i] for i in batch], self.tokenizer.pad_token_id, self.network.device)
+            cache = None
+            if self.prefix:
+                ids, mask, cache = self._after_prefix(ids, mask)
             with torch.inference_mode():
-                generated = self.model.generate(
+                generated = self.network.generate(
                     input_ids=ids,
                     attention_mask=mask,
+                    past_key_values=cache,
                     max_new_tokens=max_new_tokens,
                     do_sample=False,
                     pad_token_id=self.tokenizer.pad_token_id,
@@ -84,6 +133,15 @@ class HFBackend:
                 text = self.tokenizer.decode(generated[row, ids.shape[1] :], skip_special_tokens=True)
                 outputs[i] = cut_at_stop(text, stop)
         return outputs
+
+    def _after_prefix(self, ids: torch.Tensor, mask: torch.Tensor):
+        """Generation continues a cache: its inputs cover the cached positions too, so placeholder ids stand in
+        for the virtual tokens (never read: the cache already holds them) and the mask attends to them."""
+        rows, n = ids.shape[0], self.prefix.length
+        cache = self.prefix.cache()
+        cache.batch_repeat_interleave(rows)
+        placeholder = torch.full((rows, n), self.tokenizer.pad_token_id, dtype=ids.dtype, device=ids.device)
+        return torch.cat([placeholder, ids], 1), torch.cat([torch.ones_like(placeholder), mask], 1), cache
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _fit(self, ids: list[int], reserve: int) -> list[int]:

@@ -37,8 +37,11 @@ def common_prefix(sequences: list[list[int]]) -> list[int]:
 
 
 class Scorer:
-    def __init__(self, model, pad_id: int):
+    """``start``: an optional (key/value cache, length) every prompt continues from (a learned prefix)."""
+
+    def __init__(self, model, pad_id: int, start: tuple | None = None):
         self.model, self.pad_id = model, pad_id
+        self.start_cache, self.start_len = start if start else (None, 0)
 
     def score(
         self,
@@ -49,17 +52,30 @@ class Scorer:
         prefix = common_prefix(prompts) if len(prompts) > 1 else []
         if len(prefix) < MIN_SHARED_PREFIX:
             prefix = []
-        prefix_cache = self._run_prefix(prefix) if prefix else None
+        prefix_cache = self._run_prefix(prefix) if prefix else self.start_cache
+        prefix_len = self.start_len + len(prefix)
         suffixes = [p[len(prefix) :] for p in prompts]
         scores = np.zeros((len(prompts), len(candidates)))
         for batch in batches(suffixes):
-            scores[batch] = self._score_batch([suffixes[i] for i in batch], len(prefix), prefix_cache, candidates)
+            scores[batch] = self._score_batch([suffixes[i] for i in batch], prefix_len, prefix_cache, candidates)
         return scores
 
     def _run_prefix(self, prefix: list[int]):
+        """The shared text prefix's cache, continuing the start cache when there is one."""
         ids = torch.tensor([prefix], device=self.model.device)
+        cache = copy.deepcopy(self.start_cache)
+        mask = torch.ones(1, self.start_len + len(prefix), dtype=torch.long, device=self.model.device)
+        positions = torch.arange(self.start_len, self.start_len + len(prefix), device=self.model.device)[None]
         with torch.inference_mode():
-            return self.model(input_ids=ids, use_cache=True, logits_to_keep=1).past_key_values
+            out = self.model(
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=positions,
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
+            return out.past_key_values
 
     def _score_batch(self, suffixes, prefix_len: int, prefix_cache, candidates) -> np.ndarray:
         device = self.model.device

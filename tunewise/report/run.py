@@ -73,6 +73,19 @@ def _metrics(console: Console, run) -> None:
             f"mean {stability['mean']:.3f} ± {stability['std']:.3f}, worst {stability['worst']:.3f} "
             f"(original prompt {stability['original']:.3f}): {variants}"
         )
+    forgetting = run.metrics.get("forgetting")
+    if forgetting:
+        console.print(
+            f"forgetting: perplexity on {forgetting['texts']} general-text conversations ({forgetting['tokens']:,} "
+            f"tokens) {forgetting['before']:.2f} before tuning, {forgetting['after']:.2f} after "
+            f"({forgetting['change']:+.1%})"
+        )
+    cv = run.metrics.get("cross_validation")
+    if cv:
+        folds = ", ".join(f"{score:.3f}" for score in cv["scores"])
+        console.print(
+            f"{cv['folds']}-fold cross-validation on the training split: {cv['mean']:.3f} ± {cv['std']:.3f} ({folds})"
+        )
     cost = run.cost
     latency = ""
     if cost.get("latency_p95_ms") is not None:

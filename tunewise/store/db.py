@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, delete, event, select
 from sqlalchemy.orm import sessionmaker
 
 from tunewise.errors import TunewiseError
@@ -78,6 +78,15 @@ class Store:
         with self.session.begin() as s:
             run = s.get(Run, run_id)
             run.status, run.error, run.finished_at = "failed", error[:4000], now()
+
+    def reopen_run(self, run_id: int, keep_steps_up_to: int) -> None:
+        """Mark a failed run as running again in this process, forgetting step metrics logged after the
+        checkpoint it resumes from (training repeats those steps and logs them again)."""
+        with self.session.begin() as s:
+            run = s.get(Run, run_id)
+            run.status, run.error, run.finished_at = "running", None, None
+            run.pid, run.hostname = os.getpid(), socket.gethostname()
+            s.execute(delete(StepMetric).where(StepMetric.run_id == run_id, StepMetric.step > keep_steps_up_to))
 
     def reap_dead_runs(self) -> int:
         """Mark ``running`` runs of dead processes on this host as failed; returns how many."""

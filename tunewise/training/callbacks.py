@@ -37,6 +37,21 @@ class BestOnTaskMetric(TrainerCallback):
         if self._best_weights is not None:
             self.model.load_state_dict(self._best_weights, strict=False)
 
+    def state_dict(self) -> dict:
+        return {
+            "best_score": self.best_score,
+            "best_step": self.best_step,
+            "history": self.history,
+            "stale": self._stale,
+            "last_step": self._last_step,
+            "best_weights": self._best_weights or {},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best_score, self.best_step, self._stale = state["best_score"], state["best_step"], state["stale"]
+        self.history = [tuple(point) for point in state["history"]]
+        self._last_step, self._best_weights = state["last_step"], state["best_weights"] or None
+
     def _check(self, state, control) -> None:
         self._last_step = state.global_step
         was_training = self.model.training
@@ -52,21 +67,34 @@ class BestOnTaskMetric(TrainerCallback):
             }
         else:
             self._stale += 1
-            control.should_training_stop = self.stopped_early
+            if self.stopped_early:  # never clear a stop another callback asked for (max_steps, time budget)
+                control.should_training_stop = True
 
 
 class TimeBudget(TrainerCallback):
+    """Stops training after ``minutes`` of training time, counting the time spent before a resume."""
+
     def __init__(self, minutes: float | None):
         self.seconds = None if minutes is None else minutes * 60
-        self.started = time.perf_counter()
+        self.started, self.spent_before = time.perf_counter(), 0.0
         self.exhausted = False
+
+    @property
+    def spent(self) -> float:
+        return self.spent_before + time.perf_counter() - self.started
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.started = time.perf_counter()
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.seconds is not None and time.perf_counter() - self.started > self.seconds:
+        if self.seconds is not None and self.spent > self.seconds:
             self.exhausted = control.should_training_stop = True
+
+    def state_dict(self) -> dict:
+        return {"spent": self.spent}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.spent_before = state["spent"]
 
 
 class LogToStore(TrainerCallback):

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass
 class TrainSettings:
     """Optimisation settings every trained method accepts."""
 
-    learning_rate: float = field(default=2e-4, metadata={"help": "peak learning rate (linear decay)"})
+    learning_rate: float = field(default=2e-4, metadata={"help": "peak learning rate"})
     epochs: float = field(default=2.0, metadata={"help": "passes over the training split"})
     batch_size: int = field(default=8, metadata={"help": "examples per optimizer step (before accumulation)"})
     gradient_accumulation: int = field(default=1, metadata={"help": "batches accumulated per step"})
@@ -15,6 +16,15 @@ class TrainSettings:
     warmup: float = field(default=0.05, metadata={"help": "warm-up: ratio of steps if < 1, else steps"})
     eval_every: int | None = field(default=None, metadata={"help": "validate every N steps (default: per epoch)"})
     patience: int = field(default=2, metadata={"help": "validations without improvement before stopping"})
+    schedule: Literal["linear", "cosine", "constant"] = field(
+        default="linear", metadata={"help": "learning-rate schedule after warm-up"}
+    )
+    checkpoint_every: int | None = field(
+        default=50, metadata={"help": "save a resumable checkpoint every N steps (null: never)"}
+    )
+    cross_validation: int | None = field(
+        default=None, metadata={"help": "also train on k folds of the training split and report mean ± std"}
+    )
 
     def __post_init__(self):
         checks = {
@@ -26,6 +36,8 @@ class TrainSettings:
             "warmup": self.warmup >= 0,
             "eval_every": self.eval_every is None or self.eval_every >= 1,
             "patience": self.patience >= 1,
+            "checkpoint_every": self.checkpoint_every is None or self.checkpoint_every >= 1,
+            "cross_validation": self.cross_validation is None or self.cross_validation >= 2,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import time
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from tunewise.tasks.task import Item
 from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget, TrainProgress
+from tunewise.training.checkpoints import SaveTrainingState, checkpoint_step, restore_training_state
 from tunewise.training.loss import KeepAnswerLogits, answer_only_loss
 from tunewise.training.settings import TrainSettings
 
@@ -35,6 +35,8 @@ class TrainResult:
     train_tokens: int
     padding_fraction: float
     validation_history: list[tuple[int, float]]
+    resumed_from_step: int | None = None
+    seconds_before_resume: float = 0.0  # training time spent by the process that was killed
 
     def as_details(self) -> dict:
         return {"training": self.__dict__}
@@ -65,23 +67,25 @@ def train_causal_lm(
     )
     budget = TimeBudget(ctx.budget.max_train_minutes)
     collator = CountingCollator(DataCollatorForSeq2Seq(backend.tokenizer, padding=True, label_pad_token_id=-100))
+    resumable = {"best": best, "budget": budget, "tokens": collator}
     trainer = Trainer(
         model=model,
         args=_arguments(settings, ctx),
         train_dataset=features,
         data_collator=KeepAnswerLogits(collator) if answer_only_logits else collator,
         compute_loss_func=answer_only_loss if answer_only_logits else None,
-        callbacks=[best, budget, LogToStore(ctx.log_metric), progress],
+        callbacks=[best, budget, LogToStore(ctx.log_metric), progress, SaveTrainingState(resumable)],
     )
     trainer.remove_callback(ProgressCallback)
     trainer.remove_callback(PrinterCallback)
-    started = time.perf_counter()
+    if ctx.resume_from:
+        restore_training_state(resumable, ctx.resume_from)
     model.train()
-    output = trainer.train()
+    output = trainer.train(resume_from_checkpoint=str(ctx.resume_from) if ctx.resume_from else None)
     model.eval()
     return TrainResult(
         steps=output.global_step,
-        seconds=time.perf_counter() - started,
+        seconds=budget.spent,
         best_step=best.best_step,
         best_validation=best.best_score,
         stopped_early=best.stopped_early,
@@ -89,12 +93,18 @@ def train_causal_lm(
         train_tokens=collator.real_tokens,
         padding_fraction=collator.padding_fraction,
         validation_history=best.history,
+        resumed_from_step=checkpoint_step(ctx.resume_from) if ctx.resume_from else None,
+        seconds_before_resume=budget.spent_before,
     )
 
 
+SCHEDULES = {"linear": "linear", "cosine": "cosine", "constant": "constant_with_warmup"}
+
+
 def _arguments(settings: TrainSettings, ctx: FitContext) -> TrainingArguments:
+    every = settings.checkpoint_every
     return TrainingArguments(
-        output_dir=tempfile.mkdtemp(prefix="tunewise-trainer-"),
+        output_dir=str(ctx.checkpoint_dir) if ctx.checkpoint_dir else tempfile.mkdtemp(prefix="tunewise-trainer-"),
         per_device_train_batch_size=settings.batch_size,
         gradient_accumulation_steps=settings.gradient_accumulation,
         num_train_epochs=settings.epochs,
@@ -102,11 +112,14 @@ def _arguments(settings: TrainSettings, ctx: FitContext) -> TrainingArguments:
         learning_rate=settings.learning_rate,
         weight_decay=settings.weight_decay,
         warmup_steps=settings.warmup,
-        lr_scheduler_type="linear",
+        lr_scheduler_type=SCHEDULES[settings.schedule],
         # Batches of similar length waste little compute on padding.
         train_sampling_strategy="group_by_length",
         logging_steps=1,
-        save_strategy="no",
+        # Two kept: a kill while the newest is written leaves the previous one complete.
+        save_strategy="steps" if every and ctx.checkpoint_dir else "no",
+        save_steps=every or 500,
+        save_total_limit=2,
         eval_strategy="no",
         report_to="none",
         seed=ctx.seed,
@@ -123,6 +136,12 @@ class CountingCollator:
 
     def __init__(self, collate):
         self.collate, self.real_tokens, self.padded_tokens = collate, 0, 0
+
+    def state_dict(self) -> dict:
+        return {"real": self.real_tokens, "padded": self.padded_tokens}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.real_tokens, self.padded_tokens = state["real"], state["padded"]
 
     def __call__(self, features):
         batch = self.collate(features)

@@ -12,7 +12,7 @@ from tunewise.training import TrainSettings
 @dataclass
 class FullFtSettings(PromptSettings, TrainSettings):
     # Full fine-tuning moves every weight: a rate ~20x below LoRA's keeps it from wrecking the base model.
-    learning_rate: float = field(default=5e-5, metadata={"help": "peak learning rate (linear decay)"})
+    learning_rate: float = field(default=5e-5, metadata={"help": "peak learning rate"})
     freeze_embeddings: bool = field(
         default=False, metadata={"help": "keep the token embeddings (and a tied LM head) fixed"}
     )

@@ -18,7 +18,7 @@ class LoraSettings(PromptSettings, TrainSettings):
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"],
         metadata={"help": "module names that get adapters; 'all-linear' for every linear layer"},
     )
-    learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate (linear decay)"})
+    learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate"})
     use_dora: bool = field(
         default=False, metadata={"help": "DoRA: adapt each weight's magnitude and direction separately"}
     )

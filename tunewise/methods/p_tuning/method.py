@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tunewise.methods.base import Adapted, FitContext, register
+from tunewise.methods.soft_prompts import SoftPromptSettings, train_soft_prompt
+
+
+@dataclass
+class PTuningSettings(SoftPromptSettings):
+    learning_rate: float = field(default=3e-3, metadata={"help": "peak learning rate"})
+    encoder: Literal["mlp", "lstm"] = field(default="mlp", metadata={"help": "network producing the virtual tokens"})
+    encoder_size: int = field(default=128, metadata={"help": "hidden size of the encoder"})
+
+    def __post_init__(self):
+        SoftPromptSettings.__post_init__(self)
+        if self.encoder_size < 1:
+            raise ValueError(f"encoder_size must be at least 1, got {self.encoder_size}")
+
+
+@register("p_tuning")
+class PTuning:
+    config_class = PTuningSettings
+
+    def fit(self, base, task, splits, config: PTuningSettings, ctx: FitContext) -> Adapted:
+        from peft import PromptEncoderConfig
+
+        peft_config = PromptEncoderConfig(
+            task_type="CAUSAL_LM",
+            num_virtual_tokens=config.virtual_tokens,
+            encoder_reparameterization_type=config.encoder.upper(),
+            encoder_hidden_size=config.encoder_size,
+        )
+        details = {"encoder": config.encoder, "encoder_size": config.encoder_size}
+        return train_soft_prompt("p_tuning", base, task, splits, config, ctx, peft_config, details)
