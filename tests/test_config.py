@@ -98,3 +98,10 @@ def test_yaml_syntax_error_and_missing_file(tmp_path):
 @pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.yaml")), ids=lambda p: p.name)
 def test_shipped_examples_validate(path):
     assert load_experiment(path).entries
+
+
+def test_numbers_yaml_reads_as_strings_are_numbers_and_words_are_not(tmp_path):
+    config = load_experiment(write(tmp_path, VALID + "    learning_rate: 3e-4\n"))
+    assert config.entries[1].params.learning_rate == pytest.approx(3e-4)
+    found = problems(tmp_path, VALID + "    learning_rate: fast\n")
+    assert found == ["line 21: methods[1].learning_rate: expected float, got str 'fast'"]

@@ -106,3 +106,64 @@ def test_same_seed_gives_the_same_numbers_twice(experiment):
     assert first.metrics["accuracy"] == second.metrics["accuracy"]
     predictions = [[p.prediction for p in Store().predictions(run.id)] for run in (first, second)]
     assert predictions[0] == predictions[1]
+
+
+SWEEP = """\
+name: swept
+seed: 0
+data: {{path: {data}, limit: {{test: 8}}}}
+task: {{target: label, input: text, instruction: classify the movie review}}
+model: {{path: {model}, batch_size: 4}}
+budget: {{max_steps: 2}}
+stability: {{variants: 0}}
+forgetting: {{texts: 0}}
+methods:
+  - method: zero_shot
+  - method: lora
+    id: lora_sweep
+    batch_size: 4
+    checkpoint_every: null
+    sweep:
+      parameters: {{learning_rate: [1e-4, 3e-3], r: [1, 2]}}
+      strategy: random
+      trials: 3
+      seed: 1
+  - method: lora
+    id: lora_cv
+    r: 1
+    batch_size: 4
+    cross_validation: 3
+"""
+
+
+def test_sweep_trials_are_runs_and_only_the_best_on_validation_is_compared(tmp_path, sentiment_jsonl, tiny_model_dir):
+    path = tmp_path / "swept.yaml"
+    path.write_text(SWEEP.format(data=sentiment_jsonl, model=tiny_model_dir))
+    result = invoke("run", path)
+    assert result.exit_code == 0, result.output
+    runs = [run for run, _ in Store().runs()]
+    trials = [run for run in runs if run.metrics.get("sweep")]
+    assert len(trials) == 3 and {t.metrics["sweep"]["of"] for t in trials} == {3}
+    assert all(t.method_id.startswith("lora_sweep[learning_rate=") for t in trials)
+    assert len({tuple(sorted(t.metrics["sweep"]["params"].items())) for t in trials}) == 3  # distinct trials
+    best = max(trials, key=lambda r: (r.metrics["sweep"]["validation"], -r.id))
+    assert "sweep lora_sweep: 3 trials" in result.stdout
+    board = invoke("compare", "swept").stdout
+    assert best.method_id.split("[")[1][:12] in board
+    others = [t for t in trials if t is not best]
+    assert not any(f"#{t.id} " in board.split("sweep lora_sweep")[0] for t in others)  # only the winner is ranked
+
+    cv = next(run for run in runs if run.method_id == "lora_cv").metrics["cross_validation"]
+    assert cv["folds"] == 3 and len(cv["scores"]) == 3 and all(0 <= s <= 1 for s in cv["scores"])
+    assert min(cv["scores"]) <= cv["mean"] <= max(cv["scores"])
+    assert "k-fold" in board and "3-fold cross-validation" in invoke("show", next(r.id for r in runs if r.method_id == "lora_cv")).stdout
+
+
+def test_sweep_typos_name_the_allowed_parameters(tmp_path, sentiment_jsonl, tiny_model_dir):
+    path = tmp_path / "bad.yaml"
+    text = SWEEP.format(data=sentiment_jsonl, model=tiny_model_dir).replace("learning_rate: [", "learnig_rate: [")
+    path.write_text(text)
+    result = invoke("validate", path)
+    assert result.exit_code == 1
+    assert "methods[1].sweep.parameters.learnig_rate: not a parameter of this method; allowed:" in result.output
+    assert "learning_rate" in result.output.split("allowed:")[1]

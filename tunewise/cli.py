@@ -255,11 +255,14 @@ def catalog():
 
 def _print_leaderboard(store, name: str, config=None, recommendation: bool = False):
     from tunewise.compare import leaderboard_table
+    from tunewise.compare.sweeps import sweep_tables
     from tunewise.decide.load import decision_for
     from tunewise.report.summary import print_decision
 
     decision = decision_for(store, name, config)
     out.print(leaderboard_table(f"{name}: test split", decision))
+    for table in sweep_tables(store.latest_completed(name)):
+        out.print(table)
     if recommendation:
         print_decision(out, decision)
     return decision

@@ -10,6 +10,7 @@ import yaml
 
 from tunewise.decide.settings import DecisionConfig, PriceSheet
 from tunewise.errors import ConfigError
+from tunewise.sweep import Trial, expand
 from tunewise.typed import Problems, build, format_path
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
@@ -123,6 +124,7 @@ class MethodEntry:
     method: str
     id: str
     params: Any  # the method's own validated config dataclass
+    trial: Any = None  # a sweep.Trial when the entry is one trial of a sweep
 
 
 @dataclass
@@ -205,14 +207,20 @@ def parse_methods(items: Any, problems: Problems) -> list[MethodEntry]:
             continue
         params = dict(item)
         name, run_id = params.pop("method"), params.pop("id", item["method"])
+        sweep, stored_trial = params.pop("sweep", None), params.pop("sweep_trial", None)
         if name not in METHODS:
             problems.add((*path, "method"), f"unknown method {name!r}; available: {', '.join(METHODS.names())}")
             continue
         if run_id in seen:
             problems.add((*path, "id"), f"id {run_id!r} is used twice; give each entry a distinct 'id'")
         seen.add(run_id)
-        config = build(METHODS.get(name).config_class, params, problems, path)
-        entries.append(MethodEntry(method=name, id=str(run_id), params=config))
+        config_class = METHODS.get(name).config_class
+        if sweep is not None:
+            trials = expand(config_class, params, str(run_id), sweep, problems, path)
+            entries += [MethodEntry(name, trial_id, config, trial) for trial_id, config, trial in trials]
+            continue
+        trial = Trial(**stored_trial) if isinstance(stored_trial, dict) else None  # a snapshot's sweep trial
+        entries.append(MethodEntry(name, str(run_id), build(config_class, params, problems, path), trial))
     return entries
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tunewise.decide.costs import training_flops
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
 from tunewise.evaluate import evaluate, request_latency, validation_score
+from tunewise.evaluate.cross_validation import cross_validate
 from tunewise.evaluate.forgetting import forgetting, general_text, perplexity
 from tunewise.evaluate.stability import prompt_stability
 from tunewise.home import runs_dir
@@ -52,6 +54,12 @@ def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
     for entry in config.entries:
         if isinstance(entry.params, PromptSettings) and (problem := check_verbalizer(entry.params, task)):
             raise TunewiseError(f"methods[{entry.id}]: {problem}")
+        folds = getattr(entry.params, "cross_validation", None)
+        if folds and len(splits.train) < 2 * folds:
+            raise TunewiseError(
+                f"methods[{entry.id}]: cross_validation {folds} needs at least {2 * folds} training examples, "
+                f"the training split has {len(splits.train)}; lower it or add data"
+            )
         check = getattr(METHODS.get(entry.method), "check", None)
         if check:
             check(entry.params, task, splits)
@@ -103,8 +111,34 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
 
         session.base = load_base(config.model, config.seed)
         session.environment, session.code_version = environment(), code_version()
-        outcomes += [_run_method(session, entry, key) for entry, key in pending]
+        sweeps = SweepClock()
+        for entry, key in pending:
+            if sweeps.spent(entry.trial):
+                log(f"{entry.id}: not run, its sweep's max_minutes ({entry.trial.max_minutes:g}) are spent")
+                outcomes.append(Outcome(entry.id, None, "skipped", "sweep time budget spent"))
+                continue
+            with sweeps.timing(entry.trial):
+                outcomes.append(_run_method(session, entry, key))
     return outcomes
+
+
+class SweepClock:
+    """Minutes spent per sweep, so a sweep with ``max_minutes`` starts no trial once they are spent."""
+
+    def __init__(self):
+        self.minutes: dict[str, float] = {}
+
+    def spent(self, trial) -> bool:
+        return bool(trial and trial.max_minutes is not None and self.minutes.get(trial.group, 0) >= trial.max_minutes)
+
+    @contextmanager
+    def timing(self, trial):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            if trial:
+                self.minutes[trial.group] = self.minutes.get(trial.group, 0) + (time.perf_counter() - started) / 60
 
 
 def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits) -> str:
@@ -144,6 +178,8 @@ def _run_method(
             checkpoint_dir=folder / "checkpoints",
             resume_from=resume_from,
         )
+        # Cross-validation measures the method, it does not build it: its time is kept apart from the build cost.
+        cross_validation = cross_validate(METHODS.get(entry.method), session.base, task, splits, entry.params, ctx)
         started = time.perf_counter()
         adapted = METHODS.get(entry.method).fit(session.base, task, splits, entry.params, ctx)
         # A resumed run's build time includes the training its killed process had done.
@@ -153,7 +189,13 @@ def _run_method(
         result = evaluate(adapted, task, splits.test, desc=f"{entry.id}: test", seed=seed)
         result.cost.update(request_latency(adapted, task, splits.test))
         stability = prompt_stability(adapted, task, splits.test, session.config.stability, seed)
-        measured = {"stability": stability, "forgetting": session.forgetting(adapted)}
+        measured = {
+            "stability": stability,
+            "forgetting": session.forgetting(adapted),
+            "cross_validation": cross_validation,
+            "sweep": entry.trial
+            and entry.trial.as_dict() | {"validation": validation_score(adapted, task, splits.validation)},
+        }
         extra = {name: value for name, value in measured.items() if value}
         _store_result(session, run_id, adapted, result, extra, train_seconds, folder)
         shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # the artifact holds the final weights
@@ -235,7 +277,10 @@ def _seed_everything(seed: int) -> None:
 
 def snapshot(config: ExperimentConfig) -> dict:
     data = {k: v for k, v in asdict(config).items() if k not in ("entries", "methods")}
-    data["methods"] = [{"method": e.method, "id": e.id, **asdict(e.params)} for e in config.entries]
+    data["methods"] = [
+        {"method": e.method, "id": e.id, **asdict(e.params), **({"sweep_trial": e.trial.as_dict()} if e.trial else {})}
+        for e in config.entries
+    ]
     return data
 
 

@@ -8,6 +8,7 @@ in ``__post_init__`` by raising ``ValueError``; the message is reported at that 
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from typing import Any, Literal, get_args, get_origin, get_type_hints
@@ -99,9 +100,14 @@ def _scalar(value: Any, hint: Any, problems: Problems, path: Path) -> Any:
         return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if hint is float and isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
+        return float(value)  # YAML 1.1 reads 3e-4 (no dot) as a string; people mean the number
     if hint in (int, float) and isinstance(value, bool) or not isinstance(value, hint):
         problems.add(path, f"expected {hint.__name__}, got {describe(value)}")
     return value
+
+
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def describe(value: Any) -> str:

@@ -41,6 +41,8 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
     columns = ["method", "run", f"{primary} [95% CI]", *other_names, "vs best"]
     columns += ["stability (worst)"] if stable else []
     columns += ["forgetting"] if forgets else []
+    validated = any(c.cross_validation for c in candidates)
+    columns += ["k-fold"] if validated else []
     columns += ["train s", "trainable", "artifact"]
     columns += ["prompt tok", "p95 ms", "$ build", "$/1k req"]
     for i, header in enumerate(columns):
@@ -56,6 +58,7 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
             verdict(decision, c.method_id),
             *([stability_cell(c.stability)] if stable else []),
             *([forgetting_cell(c)] if forgets else []),
+            *([cv_cell(c.cross_validation)] if validated else []),
             f"{costs.build_seconds:.1f}",
             human_count(costs.trainable_params),
             human_bytes(costs.artifact_bytes),
@@ -81,3 +84,7 @@ def forgetting_cell(candidate) -> str:
     if not candidate.forgetting:
         return "-"
     return f"{candidate.forgetting['change']:+.1%}"
+
+
+def cv_cell(cv: dict | None) -> str:
+    return f"{cv['mean']:.2f}±{cv['std']:.2f}" if cv else "-"

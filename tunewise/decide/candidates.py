@@ -32,6 +32,8 @@ class Candidate:
     curves: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     stability: dict | None = None  # {"mean", "std", "worst", "scores"} when measured
     forgetting: dict | None = None  # {"before", "after", ...} when measured
+    cross_validation: dict | None = None  # {"folds", "scores", "mean", "std"} when asked for
+    sweep: dict | None = None  # the sweep this run won on validation: {"group", "params", "trials", ...}
 
     @property
     def trained(self) -> bool:
@@ -39,8 +41,30 @@ class Candidate:
 
 
 def gather(store: Store, experiment: str, prices: PriceSheet, model_name: str | None) -> list[Candidate]:
-    """The newest completed run of each method entry, with its predictions and curves."""
-    return [_candidate(store, run, prices, model_name) for run in store.latest_completed(experiment)]
+    """The newest completed run of each method entry, with its predictions and curves; of a sweep's trials,
+    only the one with the best validation score."""
+    return [_candidate(store, run, prices, model_name) for run in sweep_winners(store.latest_completed(experiment))]
+
+
+def sweep_winners(runs: list[Run]) -> list[Run]:
+    """Runs outside sweeps as they are; for each sweep, its best trial on validation (earliest on ties), with
+    the number of trials and their summed training time recorded on it."""
+    groups: dict[str, list[Run]] = defaultdict(list)
+    for run in runs:
+        if run.metrics.get("sweep"):
+            groups[run.metrics["sweep"]["group"]].append(run)
+    kept = []
+    for run in runs:
+        trial = run.metrics.get("sweep")
+        if not trial:
+            kept.append(run)
+            continue
+        trials = groups[trial["group"]]
+        if run is max(trials, key=lambda r: (r.metrics["sweep"]["validation"], -r.id)):
+            trial["trials"] = len(trials)
+            trial["sweep_train_seconds"] = sum(r.cost["train_seconds"] for r in trials)
+            kept.append(run)
+    return kept
 
 
 def _candidate(store: Store, run: Run, prices: PriceSheet, model_name: str | None) -> Candidate:
@@ -69,4 +93,6 @@ def _candidate(store: Store, run: Run, prices: PriceSheet, model_name: str | Non
         curves=dict(curves),
         stability=run.metrics.get("stability"),
         forgetting=run.metrics.get("forgetting"),
+        sweep=run.metrics.get("sweep"),
+        cross_validation=run.metrics.get("cross_validation"),
     )

@@ -38,6 +38,14 @@ def explain(decision: Decision) -> None:
             f"Stability: across {len(s.get('scores', []))} rewordings of the prompt it scores {s['mean']:.3f} "
             f"± {s['std']:.3f}, worst {s['worst']:.3f}."
         )
+    if chosen.sweep:
+        w = chosen.sweep
+        settings_text = ", ".join(f"{name}={value}" for name, value in w["params"].items())
+        decision.reasons.append(
+            f"Sweep: the best of {w['trials']} trials of {w['group']} on the validation split ({settings_text}, "
+            f"validation {w['validation']:.3f}); all trials together took {w['sweep_train_seconds'] / 60:.1f} min "
+            "to build."
+        )
     if chosen.forgetting:
         f = chosen.forgetting
         decision.reasons.append(

@@ -70,6 +70,11 @@ def evaluate(
     )
 
 
+def predict(adapted: Adapted, task: Task, items: list[Item], desc: str = "") -> list[Prediction]:
+    """Answers only, no metrics: for inputs without a known answer (e.g. a teacher labelling data)."""
+    return PREDICTORS[task.type](adapted, task, items, [adapted.prompt(item.input) for item in items], desc)
+
+
 def validation_score(adapted: Adapted, task: Task, items: list[Item]) -> float:
     """The primary metric on the validation split, without intervals (used for early stopping and search)."""
     return evaluate(adapted, task, items, desc="validating", intervals=False).score

@@ -18,14 +18,16 @@ def train_weights(
     details: dict,
     answer_only_logits: bool = True,
     prefix=None,
+    program=None,
 ) -> Adapted:
     """Train ``model`` (a copy of the base, possibly wrapped by PEFT) on the task's answers with the method's
     prompt program; its trainable parameters are counted and its weights saved (safetensors) with the artifact.
-    ``prefix``: the learned prefix of a soft-prompt model, which then reads every prompt after it."""
+    ``prefix``: the learned prefix of a soft-prompt model, which then reads every prompt after it.
+    ``program``: the prompt to train and serve with (default: the one the method's settings describe)."""
     adapted = Adapted(
         method=method,
         backend=base.with_model(model, prefix),
-        program=base_program(config, task),
+        program=program or base_program(config, task),
         trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad),
         details=details,
         save_weights=model.save_pretrained,

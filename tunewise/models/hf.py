@@ -32,6 +32,7 @@ class HFBackend:
         self, model, tokenizer, name: str, max_length: int = 512, batch_size: int = 8, prefix: LearnedPrefix = None
     ):
         self.model, self.tokenizer, self.name, self.prefix = model, tokenizer, name, prefix
+        self.source = None  # the model folder, when loaded from one
         self.max_length, self.batch_size = max_length, batch_size
         self.truncated = 0  # prompts cut from the left to fit max_length
         if tokenizer.pad_token_id is None:
@@ -39,7 +40,9 @@ class HFBackend:
 
     def with_model(self, model, prefix: LearnedPrefix | None = None) -> HFBackend:
         """The same tokenizer and settings over another model (e.g. the base wrapped with an adapter)."""
-        return HFBackend(model, self.tokenizer, self.name, self.max_length, self.batch_size, prefix)
+        backend = HFBackend(model, self.tokenizer, self.name, self.max_length, self.batch_size, prefix)
+        backend.source = self.source
+        return backend
 
     @property
     def network(self):

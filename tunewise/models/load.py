@@ -41,4 +41,6 @@ def load_base(config: ModelConfig, seed: int = 0) -> HFBackend:
     )
     model.eval()
     print(f"tunewise: model loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return HFBackend(model, tokenizer, name=name, max_length=config.max_length, batch_size=config.batch_size)
+    backend = HFBackend(model, tokenizer, name=name, max_length=config.max_length, batch_size=config.batch_size)
+    backend.source = path  # methods that reload the weights differently (QLoRA's 4-bit copy) read it here
+    return backend

@@ -66,11 +66,16 @@ class Task:
             self._settle_labels(items, examples)
         return items
 
-    def _item(self, example: Example) -> Item:
-        for name in [*self.input_fields(), self.target_field]:
+    def render_input(self, example: Example) -> str:
+        """The example's input as the model sees it (raises on a missing or empty input field)."""
+        for name in self.input_fields():
             self._check_field(example, name)
-        values = {name: _text(example.fields[name]) for name in self.input_fields()}
-        return Item(self.template.format(**values), _text(example.fields[self.target_field]).strip(), _origin(example))
+        return self.template.format(**{name: _text(example.fields[name]) for name in self.input_fields()})
+
+    def _item(self, example: Example) -> Item:
+        self._check_field(example, self.target_field)
+        target = _text(example.fields[self.target_field]).strip()
+        return Item(self.render_input(example), target, _origin(example))
 
     def _check_field(self, example: Example, name: str) -> None:
         where = {"file": example.source, "line": example.line, "field": name}

@@ -1,5 +1,5 @@
 """lora: low-rank adapters (PEFT) trained on the task's answers, with the zero-shot prompt as input."""
 
-from tunewise.methods.lora.method import Lora, LoraSettings
+from tunewise.methods.lora.method import Lora, LoraSettings, train_lora
 
-__all__ = ["Lora", "LoraSettings"]
+__all__ = ["Lora", "LoraSettings", "train_lora"]

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from typing import Literal
 
 from tunewise.methods.base import Adapted, FitContext, register
+from tunewise.methods.lora.quantized import check_quantization, quantized_copy
 from tunewise.methods.prompt import PromptSettings
 from tunewise.methods.weights import train_weights
 from tunewise.training import TrainSettings
@@ -22,6 +24,9 @@ class LoraSettings(PromptSettings, TrainSettings):
     use_dora: bool = field(
         default=False, metadata={"help": "DoRA: adapt each weight's magnitude and direction separately"}
     )
+    quantization: Literal["4bit", "8bit"] | None = field(
+        default=None, metadata={"help": "QLoRA: train on a 4-bit (NF4) or 8-bit base (needs CUDA + bitsandbytes)"}
+    )
 
     def __post_init__(self):
         PromptSettings.__post_init__(self)
@@ -34,19 +39,37 @@ class LoraSettings(PromptSettings, TrainSettings):
 class Lora:
     config_class = LoraSettings
 
-    def fit(self, base, task, splits, config: LoraSettings, ctx: FitContext) -> Adapted:
-        from peft import LoraConfig, get_peft_model
+    def check(self, config: LoraSettings, task, splits) -> None:
+        check_quantization(config.quantization)
 
-        targets = "all-linear" if config.target_modules == ["all-linear"] else list(config.target_modules)
-        peft_config = LoraConfig(
-            task_type="CAUSAL_LM",
-            r=config.r,
-            lora_alpha=config.alpha,
-            lora_dropout=config.dropout,
-            target_modules=targets,
-            use_dora=config.use_dora,
-        )
-        # PEFT injects adapters in place; a copy keeps the shared base model clean for the other methods.
-        model = get_peft_model(copy.deepcopy(base.model), peft_config)
-        adapter = {"r": config.r, "alpha": config.alpha, "target_modules": targets, "dora": config.use_dora}
-        return train_weights("lora", base, model, task, splits, config, ctx, {"adapter": adapter})
+    def fit(self, base, task, splits, config: LoraSettings, ctx: FitContext) -> Adapted:
+        return train_lora("lora", base, task, splits, config, ctx)
+
+
+def lora_model(base, config: LoraSettings):
+    """A LoRA-wrapped copy of the base (or of a k-bit reload of it, for QLoRA) and a description of it."""
+    from peft import LoraConfig, get_peft_model
+
+    targets = "all-linear" if config.target_modules == ["all-linear"] else list(config.target_modules)
+    peft_config = LoraConfig(
+        task_type="CAUSAL_LM",
+        r=config.r,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=targets,
+        use_dora=config.use_dora,
+    )
+    # PEFT injects adapters in place; a copy keeps the shared base model clean for the other methods.
+    source = quantized_copy(base, config.quantization) if config.quantization else copy.deepcopy(base.model)
+    adapter = {"r": config.r, "alpha": config.alpha, "target_modules": targets, "dora": config.use_dora}
+    return get_peft_model(source, peft_config), adapter | {"quantization": config.quantization}
+
+
+def train_lora(
+    method: str, base, task, splits, config: LoraSettings, ctx: FitContext, details=None, program=None
+) -> Adapted:
+    """Train LoRA adapters. Methods built on LoRA (hybrid, distill) pass their own ``details``, and a
+    ``program`` when the prompt is not the one the settings describe."""
+    model, adapter = lora_model(base, config)
+    details = {"adapter": adapter, **(details or {})}
+    return train_weights(method, base, model, task, splits, config, ctx, details, program=program)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tunewise.data.examples import load_examples
+from tunewise.errors import TunewiseError
+from tunewise.methods.base import Adapted, FitContext, register
+from tunewise.methods.distill.teacher import TeacherSettings, label, teacher_program
+from tunewise.methods.lora import LoraSettings, train_lora
+from tunewise.methods.lora.quantized import check_quantization
+from tunewise.tasks.task import Item
+
+
+@dataclass
+class DistillSettings(LoraSettings):
+    teacher: TeacherSettings = field(default_factory=TeacherSettings, metadata={"help": "the model that answers"})
+    unlabeled: str | None = field(
+        default=None, metadata={"help": "a .jsonl/.csv of extra inputs (the task's input fields) the teacher answers"}
+    )
+    unlabeled_limit: int | None = field(default=None, metadata={"help": "use at most this many unlabeled inputs"})
+
+    def __post_init__(self):
+        LoraSettings.__post_init__(self)
+        if self.unlabeled_limit is not None and self.unlabeled_limit < 1:
+            raise ValueError(f"unlabeled_limit must be at least 1, got {self.unlabeled_limit}")
+
+
+@register("distill")
+class Distill:
+    config_class = DistillSettings
+
+    def check(self, config: DistillSettings, task, splits) -> None:
+        """The teacher and the unlabeled file are checked before any model loads."""
+        config.teacher.check()
+        check_quantization(config.quantization)
+        unlabeled_inputs(config, task)
+
+    def fit(self, base, task, splits, config: DistillSettings, ctx: FitContext) -> Adapted:
+        teacher_backend = config.teacher.backend(base, ctx.seed)
+        program = teacher_program(config.teacher, config, task, splits.train, ctx.seed)
+        teacher = Adapted(method="teacher", backend=teacher_backend, program=program)
+        inputs = list(splits.train) + unlabeled_inputs(config, task)
+        answers, record = label(teacher, task, inputs, splits.test, ctx.seed)
+        taught = [Item(item.input, answer, item.origin) for item, answer in zip(inputs, answers, strict=True) if answer]
+        if not taught:
+            raise TunewiseError("distill: the teacher gave no usable answer; check its prompt or pick another teacher")
+        details = {
+            "teacher": record,
+            "distill": {"train_inputs": len(splits.train), "unlabeled_inputs": len(inputs) - len(splits.train)},
+        }
+        student_splits = dataclasses.replace(splits, train=taught)
+        return train_lora("distill", base, task, student_splits, config, ctx, details)
+
+
+def unlabeled_inputs(config: DistillSettings, task) -> list[Item]:
+    """Inputs from the unlabeled file, rendered with the task's input template (no answers)."""
+    if not config.unlabeled:
+        return []
+    examples = load_examples(Path(config.unlabeled))[: config.unlabeled_limit]
+    return [Item(task.render_input(example), "", f"{example.source}:{example.line}") for example in examples]
