@@ -104,4 +104,4 @@ def test_numbers_yaml_reads_as_strings_are_numbers_and_words_are_not(tmp_path):
     config = load_experiment(write(tmp_path, VALID + "    learning_rate: 3e-4\n"))
     assert config.entries[1].params.learning_rate == pytest.approx(3e-4)
     found = problems(tmp_path, VALID + "    learning_rate: fast\n")
-    assert found == ["line 21: methods[1].learning_rate: expected float, got str 'fast'"]
+    assert found == ["line 11: methods[1].learning_rate: expected float, got str 'fast'"]
