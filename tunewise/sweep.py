@@ -65,5 +65,5 @@ def expand(config_class: type, params: dict, group: str, raw: Any, problems: Pro
         label = ",".join(f"{name}={value}" for name, value in combo.items())
         config = build(config_class, {**params, **combo}, problems, path)
         trial = Trial(group, number, len(combos), combo, sweep.max_minutes)
-        out.append((f"{group}[{label}]", config, trial))
+        out.append((f"{group}({label})", config, trial))
     return out
