@@ -71,3 +71,23 @@ def test_qlora_is_refused_without_cuda_in_one_line(setup):
     with pytest.raises(TunewiseError, match="needs a CUDA GPU") as error:
         METHODS.get("lora").check(config, task, splits)
     assert "\n" not in str(error.value)
+
+
+def test_show_prints_a_distilled_runs_teacher(tmp_path, sentiment_jsonl, tiny_model_dir, monkeypatch):
+    from click.testing import CliRunner
+
+    from tunewise.cli import cli
+
+    monkeypatch.setenv("COLUMNS", "250")
+    path = tmp_path / "distill.yaml"
+    path.write_text(
+        f"name: d\ndata: {{path: {sentiment_jsonl}, limit: {{test: 6}}}}\n"
+        "task: {target: label, input: text}\n"
+        f"model: {{path: {tiny_model_dir}, batch_size: 4}}\nbudget: {{max_steps: 2}}\n"
+        "stability: {variants: 0}\nforgetting: {texts: 5}\n"
+        "methods:\n  - method: distill\n    r: 1\n    teacher: {k: 2}\n"
+    )
+    result = CliRunner().invoke(cli, ["run", str(path)])
+    assert result.exit_code == 0, result.output
+    shown = CliRunner().invoke(cli, ["show", "1"]).stdout
+    assert "teacher: tiny-model0" in shown and "2 demonstrations" in shown and "on the test split" in shown

@@ -156,7 +156,10 @@ def test_sweep_trials_are_runs_and_only_the_best_on_validation_is_compared(tmp_p
     cv = next(run for run in runs if run.method_id == "lora_cv").metrics["cross_validation"]
     assert cv["folds"] == 3 and len(cv["scores"]) == 3 and all(0 <= s <= 1 for s in cv["scores"])
     assert min(cv["scores"]) <= cv["mean"] <= max(cv["scores"])
-    assert "k-fold" in board and "3-fold cross-validation" in invoke("show", next(r.id for r in runs if r.method_id == "lora_cv")).stdout
+    assert (
+        "k-fold" in board
+        and "3-fold cross-validation" in invoke("show", next(r.id for r in runs if r.method_id == "lora_cv")).stdout
+    )
 
 
 def test_sweep_typos_name_the_allowed_parameters(tmp_path, sentiment_jsonl, tiny_model_dir):

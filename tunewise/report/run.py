@@ -54,6 +54,7 @@ def render_run(console: Console, store: Store, run_id: int, examples: int) -> No
     if run.details:
         _prompt(console, run.details.get("prompt", {}))
         _search(console, run.details)
+        _teacher(console, run.details.get("teacher"), run.details.get("distill", {}))
     _curves(console, store, run_id)
     if run.status == "completed" and examples:
         _predictions(console, store, run_id, examples)
@@ -135,6 +136,22 @@ def _search(console: Console, details: dict) -> None:
             style="bold" if best else None,
         )
     console.print(table)
+
+
+def _teacher(console: Console, teacher: dict | None, counts: dict) -> None:
+    """A distilled run's teacher: how good it is, and what labelling the student's data cost."""
+    if not teacher:
+        return
+    primary = teacher["metric"]
+    score = teacher["test"][primary]
+    agreement = teacher.get("agreement_with_gold")
+    agreed = f", agrees with the gold training labels on {agreement:.1%}" if agreement is not None else ""
+    console.print(
+        f"teacher: {teacher['model']} ({human_count(teacher['params'])} params, {teacher['demos']} demonstrations) "
+        f"scores {primary} {score['value']:.3f} [{score['low']:.3f}, {score['high']:.3f}] on the test split{agreed}; "
+        f"it answered {teacher['answered']} inputs ({counts.get('unlabeled_inputs', 0)} unlabeled) in "
+        f"{teacher['label_seconds']:.0f} s, {teacher['seconds_per_example'] * 1000:.0f} ms/example batched"
+    )
 
 
 def _curves(console: Console, store: Store, run_id: int) -> None:

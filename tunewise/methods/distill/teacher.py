@@ -71,6 +71,7 @@ def label(teacher: Adapted, task, inputs: list[Item], test: list[Item], seed: in
         "model": teacher.backend.name,
         "params": teacher.backend.parameter_count(),
         "demos": len(teacher.program.demos),
+        "metric": task.metric,
         "test": {name: score.as_dict() for name, score in quality.metrics.items()},
         "agreement_with_gold": sum(a == t for a, t in gold) / len(gold) if gold else None,
         "answered": len(answers),
