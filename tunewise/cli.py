@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from tunewise.errors import TunewiseError
 
@@ -66,7 +67,7 @@ def run(experiment: Path, overrides: tuple[str, ...], force: bool, report_path: 
 
     config = load_experiment(experiment, list(overrides))
     store = Store()
-    outcomes = run_experiment(config, store, force=force, log=lambda message: err.print(f"[dim]{message}[/]"))
+    outcomes = run_experiment(config, store, force=force, log=lambda message: err.print(f"[dim]{escape(message)}[/]"))
     decision = _print_leaderboard(store, config.name, config, recommendation=True)
     if report_path:
         _write_report(decision, config.name, report_path)
@@ -88,7 +89,7 @@ def resume(run_id: int):
     from tunewise.store import Store
 
     store = Store()
-    outcome = resume_run(run_id, store, log=lambda message: err.print(f"[dim]{message}[/]"))
+    outcome = resume_run(run_id, store, log=lambda message: err.print(f"[dim]{escape(message)}[/]"))
     if outcome.status == "failed":
         raise click.ClickException(f"run #{run_id} failed again: {outcome.message}; `tunewise show {run_id}`")
     _, experiment = store.run(run_id)
@@ -266,6 +267,11 @@ def _print_leaderboard(store, name: str, config=None, recommendation: bool = Fal
     if recommendation:
         print_decision(out, decision)
     return decision
+
+
+from tunewise.data_cli import data  # noqa: E402  (a command group of its own file)
+
+cli.add_command(data)
 
 
 def main():

@@ -44,6 +44,9 @@ class DataConfig:
     validation_fraction: float = field(default=0.15, metadata={"help": "share of examples for validation"})
     test_fraction: float = field(default=0.25, metadata={"help": "share of examples for test"})
     limit: SplitSizes = field(default_factory=SplitSizes, metadata={"help": "subset sizes per split"})
+    acknowledge: list[
+        Literal["duplicates", "conflicting_answers", "near_duplicates", "leakage", "imbalance", "too_long", "encoding"]
+    ] = field(default_factory=list, metadata={"help": "data-quality warnings you have seen and accept"})
 
     def __post_init__(self):
         given = [k for k in ("dataset", "path", "splits") if getattr(self, k) is not None]

@@ -19,6 +19,7 @@ from pathlib import Path
 from tunewise import __version__
 from tunewise.config import ExperimentConfig, MethodEntry
 from tunewise.data.prepare import prepare_splits
+from tunewise.data.quality import QualityReport, check_quality
 from tunewise.data.split import Splits
 from tunewise.decide.costs import training_flops
 from tunewise.environment import code_version, environment
@@ -66,6 +67,23 @@ def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
     return task, splits
 
 
+def check_data(config: ExperimentConfig, task: Task, splits: Splits) -> QualityReport:
+    """The data quality report (tokenizer only, no model); errors in it stop the experiment."""
+    from tunewise.models.load import prompt_token_counter
+
+    counter = prompt_token_counter(config.model, task.instruction, task.system)
+    return check_quality(splits, task.labels, counter, config.model.max_length, tuple(config.data.acknowledge))
+
+
+def log_quality(report: QualityReport, log) -> None:
+    for finding in report.findings:
+        mark = "acknowledged" if finding.acknowledged else finding.severity
+        where = f" (e.g. {'; '.join(finding.where)})" if finding.where and not finding.acknowledged else ""
+        log(f"data {mark}: [{finding.check}] {finding.message}{where}")
+    if report.errors:
+        raise TunewiseError(f"the data check found {len(report.errors)} error(s); fix the data (see above)")
+
+
 @dataclass
 class Session:
     """What every method of one experiment run shares."""
@@ -79,6 +97,7 @@ class Session:
     base: Backend | None = None
     environment: dict = field(default_factory=dict)
     code_version: str = ""
+    data_quality: dict = field(default_factory=dict)
     _general: tuple[list[str], float] | None = None  # general text and the base model's perplexity on it
 
     def forgetting(self, adapted) -> dict | None:
@@ -96,7 +115,10 @@ class Session:
 def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, log=print) -> list[Outcome]:
     task, splits = prepare(config)
     log(f"data: {splits.sizes()} examples; labels: {task.labels or 'free text'}")
+    quality = check_data(config, task, splits)
+    log_quality(quality, log)
     session = Session(config, store, store.experiment(config.name, snapshot(config)), task, splits, log)
+    session.data_quality = quality.as_dict()
     outcomes, pending = [], []
     for entry in config.entries:
         key = run_fingerprint(config, entry, splits)
@@ -237,7 +259,7 @@ def _store_result(session: Session, run_id: int, adapted, result, extra: dict, t
             "eval_seconds": result.seconds,
             **result.cost,
         },
-        details=adapted.describe(),
+        details=adapted.describe() | {"data_quality": session.data_quality},
         artifact_path=str(folder / "artifact"),
         predictions=[_prediction_row(i, p) for i, p in enumerate(result.predictions)],
     )

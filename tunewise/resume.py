@@ -5,7 +5,7 @@ from __future__ import annotations
 from tunewise.config import config_from_snapshot
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
-from tunewise.experiment import Outcome, Session, _run_method, prepare, run_fingerprint
+from tunewise.experiment import Outcome, Session, _run_method, check_data, prepare, run_fingerprint
 from tunewise.home import runs_dir
 from tunewise.store import Store
 from tunewise.training.checkpoints import checkpoint_step, latest_checkpoint
@@ -35,6 +35,7 @@ def resume_run(run_id: int, store: Store, log=print) -> Outcome:
 
     store.reopen_run(run_id, keep_steps_up_to=checkpoint_step(checkpoint))
     session = Session(config, store, run.experiment_id, task, splits, log)
+    session.data_quality = check_data(config, task, splits).as_dict()
     session.base = load_base(config.model, config.seed)
     session.environment, session.code_version = environment(), code_version()
     return _run_method(session, entry, run.fingerprint, run_id=run_id, resume_from=checkpoint)

@@ -44,3 +44,20 @@ def load_base(config: ModelConfig, seed: int = 0) -> HFBackend:
     backend = HFBackend(model, tokenizer, name=name, max_length=config.max_length, batch_size=config.batch_size)
     backend.source = path  # methods that reload the weights differently (QLoRA's 4-bit copy) read it here
     return backend
+
+
+def prompt_token_counter(config: ModelConfig, instruction: str, system: str | None):
+    """Tokens an example needs with a plain prompt applied (the model's chat template, the task's instruction)
+    plus its answer; loads only the tokenizer, so data checks run before any model does."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir(config)[1])
+    backend = HFBackend(None, tokenizer, name="tokenizer", max_length=config.max_length)
+    lead = [{"role": "system", "content": system}] if system else []
+
+    def needed(text: str, answer: str) -> int:
+        content = f"{instruction}\n\n{text}" if instruction else text
+        prompt = backend.render([*lead, {"role": "user", "content": content}])
+        return backend.count_tokens(prompt) + backend.count_tokens(answer) + 1
+
+    return needed

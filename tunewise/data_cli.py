@@ -1,0 +1,83 @@
+"""`tunewise data check`: the data quality report for an experiment file or a single data file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tunewise.data.quality import QualityReport
+
+
+@click.group()
+def data():
+    """Inspect data before spending compute on it."""
+
+
+@data.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--input", "input_field", default="text", show_default=True, help="Input field (data files only).")
+@click.option("--target", "target_field", default="label", show_default=True, help="Answer field (data files only).")
+@click.option("--type", "task_type", type=click.Choice(["classification", "generation"]), default="classification")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check(target: Path, input_field: str, target_field: str, task_type: str, as_json: bool):
+    """Check TARGET, an experiment file (its splits, as the run would see them) or a .jsonl/.csv file: schema,
+    empty fields, unknown labels, duplicates and near duplicates, conflicting answers, train/test leakage,
+    label imbalance, inputs too long for the model once the prompt is applied, and encoding damage.
+
+    Exits with status 1 when the data has errors (the same ones that stop `tunewise run`)."""
+    from tunewise.cli import out
+
+    report = (
+        _experiment_report(target)
+        if target.suffix in (".yaml", ".yml")
+        else _file_report(target, input_field, target_field, task_type)
+    )
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        print_report(out, str(target), report)
+    if report.errors:
+        raise click.ClickException(f"{len(report.errors)} error(s) in the data")
+
+
+def _experiment_report(path: Path) -> QualityReport:
+    from tunewise.config import load_experiment
+    from tunewise.experiment import check_data, prepare
+
+    config = load_experiment(path)
+    task, splits = prepare(config)
+    return check_data(config, task, splits)
+
+
+def _file_report(path: Path, input_field: str, target_field: str, task_type: str) -> QualityReport:
+    from tunewise.config import TaskConfig
+    from tunewise.data.examples import load_examples
+    from tunewise.data.quality import check_quality
+    from tunewise.data.split import Splits
+    from tunewise.tasks.task import Task
+
+    task = Task.from_config(TaskConfig(target=target_field, input=input_field, type=task_type))
+    items = task.prepare(load_examples(path))
+    return check_quality(Splits(items, [], []), task.labels)
+
+
+def print_report(console: Console, name: str, report: QualityReport) -> None:
+    sizes = ", ".join(f"{split} {n}" for split, n in report.sizes.items() if n)
+    labels = "; ".join(
+        f"{split}: " + ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
+        for split, counts in report.labels.items()
+        if counts
+    )
+    console.print(f"[bold]{name}[/]: {sizes} examples" + (f"; labels {labels}" if labels else ""))
+    if not report.findings:
+        console.print("no problems found")
+        return
+    table = Table("", "check", "finding", "e.g.", title="data quality")
+    for f in report.findings:
+        mark = {"error": "[red]error[/]", "warning": "[yellow]warning[/]"}[f.severity]
+        table.add_row("acknowledged" if f.acknowledged else mark, f.check, f.message, "\n".join(f.where))
+    console.print(table)
