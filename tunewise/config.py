@@ -44,8 +44,20 @@ class DataConfig:
     validation_fraction: float = field(default=0.15, metadata={"help": "share of examples for validation"})
     test_fraction: float = field(default=0.25, metadata={"help": "share of examples for test"})
     limit: SplitSizes = field(default_factory=SplitSizes, metadata={"help": "subset sizes per split"})
+    redact: bool = field(
+        default=False, metadata={"help": "replace personal data (e-mail, phone, card, IBAN, IP, SSN/NHS) by <TYPE>"}
+    )
     acknowledge: list[
-        Literal["duplicates", "conflicting_answers", "near_duplicates", "leakage", "imbalance", "too_long", "encoding"]
+        Literal[
+            "duplicates",
+            "conflicting_answers",
+            "near_duplicates",
+            "leakage",
+            "imbalance",
+            "too_long",
+            "encoding",
+            "personal_data",
+        ]
     ] = field(default_factory=list, metadata={"help": "data-quality warnings you have seen and accept"})
 
     def __post_init__(self):

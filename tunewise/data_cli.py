@@ -56,13 +56,14 @@ def _experiment_report(path: Path) -> QualityReport:
 def _file_report(path: Path, input_field: str, target_field: str, task_type: str) -> QualityReport:
     from tunewise.config import TaskConfig
     from tunewise.data.examples import load_examples
+    from tunewise.data.privacy import privacy_report
     from tunewise.data.quality import check_quality
     from tunewise.data.split import Splits
     from tunewise.tasks.task import Task
 
     task = Task.from_config(TaskConfig(target=target_field, input=input_field, type=task_type))
     items = task.prepare(load_examples(path))
-    return check_quality(Splits(items, [], []), task.labels)
+    return check_quality(Splits(items, [], []), task.labels, privacy=privacy_report({"train": items}))
 
 
 def print_report(console: Console, name: str, report: QualityReport) -> None:
@@ -78,6 +79,6 @@ def print_report(console: Console, name: str, report: QualityReport) -> None:
         return
     table = Table("", "check", "finding", "e.g.", title="data quality")
     for f in report.findings:
-        mark = {"error": "[red]error[/]", "warning": "[yellow]warning[/]"}[f.severity]
+        mark = {"error": "[red]error[/]", "warning": "[yellow]warning[/]", "info": "info"}[f.severity]
         table.add_row("acknowledged" if f.acknowledged else mark, f.check, f.message, "\n".join(f.where))
     console.print(table)

@@ -19,6 +19,7 @@ from pathlib import Path
 from tunewise import __version__
 from tunewise.config import ExperimentConfig, MethodEntry
 from tunewise.data.prepare import prepare_splits
+from tunewise.data.privacy import privacy_report
 from tunewise.data.quality import QualityReport, check_quality
 from tunewise.data.split import Splits
 from tunewise.decide.costs import training_flops
@@ -49,6 +50,12 @@ def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
     """Everything that can fail on the user's input, done before any model is loaded."""
     task = Task.from_config(config.task)
     splits = prepare_splits(config.data, task, config.seed)
+    task.privacy = privacy_report({"train": splits.train, "validation": splits.validation, "test": splits.test})
+    if config.data.redact:  # from here on no method, store row, artifact or log sees the raw values
+        task.redact = True
+        splits = Splits(
+            *([task.redacted(item) for item in part] for part in (splits.train, splits.validation, splits.test))
+        )
     for name, items in (("train", splits.train), ("validation", splits.validation), ("test", splits.test)):
         if not items:
             raise TunewiseError(f"the {name} split is empty; add examples or change data.limit / fractions")
@@ -72,7 +79,8 @@ def check_data(config: ExperimentConfig, task: Task, splits: Splits) -> QualityR
     from tunewise.models.load import prompt_token_counter
 
     counter = prompt_token_counter(config.model, task.instruction, task.system)
-    return check_quality(splits, task.labels, counter, config.model.max_length, tuple(config.data.acknowledge))
+    acknowledged = tuple(config.data.acknowledge)
+    return check_quality(splits, task.labels, counter, config.model.max_length, acknowledged, task.privacy, task.redact)
 
 
 def log_quality(report: QualityReport, log) -> None:

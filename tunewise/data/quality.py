@@ -13,7 +13,16 @@ from dataclasses import asdict, dataclass, field
 
 from tunewise.data.split import Splits
 
-CHECKS = ("duplicates", "conflicting_answers", "near_duplicates", "leakage", "imbalance", "too_long", "encoding")
+CHECKS = (
+    "duplicates",
+    "conflicting_answers",
+    "near_duplicates",
+    "leakage",
+    "imbalance",
+    "too_long",
+    "encoding",
+    "personal_data",
+)
 IMBALANCE_RATIO = 4.0  # majority / minority label count that earns a warning
 MOJIBAKE = re.compile(r"Ã[\x80-\xbf¡-ÿ]|â€|Â[\xa0-\xbf]")  # UTF-8 read as Latin-1 / cp1252
 
@@ -33,6 +42,7 @@ class QualityReport:
     sizes: dict[str, int]
     labels: dict[str, dict[str, int]]  # split -> label -> count (classification)
     findings: list[Finding]
+    privacy: dict = field(default_factory=dict)  # personal data found: counts per split and type, masked examples
 
     @property
     def errors(self) -> list[Finding]:
@@ -54,7 +64,10 @@ def check_quality(
     tokens_needed: Callable[[str, str], int] | None = None,
     max_length: int | None = None,
     acknowledge: tuple[str, ...] = (),
+    privacy: dict | None = None,
+    redacted: bool = False,
 ) -> QualityReport:
+    """``privacy``: the personal-data report of the raw data; ``redacted``: whether it was replaced since."""
     parts = {"train": splits.train, "validation": splits.validation, "test": splits.test}
     findings = []
     for name, items in parts.items():
@@ -64,9 +77,10 @@ def check_quality(
     findings += _imbalance(counts, labels or [])
     findings += _too_long(parts, tokens_needed, max_length)
     findings += _encoding(parts)
+    findings += _personal_data(privacy or {}, redacted)
     for finding in findings:
         finding.acknowledged = finding.check in acknowledge and finding.severity == "warning"
-    return QualityReport({n: len(i) for n, i in parts.items()}, counts, findings)
+    return QualityReport({n: len(i) for n, i in parts.items()}, counts, findings, privacy or {})
 
 
 def _duplicates(split: str, items) -> list[Finding]:
@@ -163,6 +177,20 @@ def _encoding(parts: dict) -> list[Finding]:
             )
             out.append(_finding("encoding", "warning", message, len(damaged), damaged))
     return out
+
+
+def _personal_data(privacy: dict, redacted: bool) -> list[Finding]:
+    totals = Counter()
+    for counts in privacy.get("counts", {}).values():
+        totals.update(counts)
+    if not totals:
+        return []
+    found = ", ".join(f"{kind} {n}" for kind, n in totals.most_common())
+    if redacted:
+        return [Finding("personal_data", "info", f"personal data replaced by placeholders ({found})", totals.total())]
+    message = f"personal data in the examples ({found}); set data.redact: true to replace it before any method sees it"
+    examples = [e for values in privacy.get("examples", {}).values() for e in values][:3]
+    return [Finding("personal_data", "warning", message, totals.total(), examples)]
 
 
 def _control(text: str) -> bool:

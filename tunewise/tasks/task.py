@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tunewise.config import TaskConfig
@@ -35,6 +35,8 @@ class Task:
     system: str | None = None
     max_new_tokens: int = 32
     stop: tuple[str, ...] = ("\n",)
+    redact: bool = False  # personal data in inputs (and free-text answers) is replaced before any method sees it
+    privacy: dict = field(default_factory=dict)  # what personal data the raw examples held (masked)
 
     @classmethod
     def from_config(cls, config: TaskConfig) -> Task:
@@ -70,7 +72,13 @@ class Task:
         """The example's input as the model sees it (raises on a missing or empty input field)."""
         for name in self.input_fields():
             self._check_field(example, name)
-        return self.template.format(**{name: _text(example.fields[name]) for name in self.input_fields()})
+        text = self.template.format(**{name: _text(example.fields[name]) for name in self.input_fields()})
+        return redact(text) if self.redact else text
+
+    def redacted(self, item: Item) -> Item:
+        """``item`` with its personal data replaced (the answer too, when it is free text)."""
+        target = item.target if self.is_classification else redact(item.target)
+        return Item(redact(item.input), target, item.origin)
 
     def _item(self, example: Example) -> Item:
         self._check_field(example, self.target_field)
@@ -110,6 +118,12 @@ class Task:
                     value=item.target,
                     fix=f"use one of {', '.join(self.labels)} or add it to task.labels",
                 )
+
+
+def redact(text: str) -> str:
+    from tunewise.data.privacy import redact as replace_personal_data
+
+    return replace_personal_data(text)
 
 
 def _text(value: object) -> str:
