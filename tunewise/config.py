@@ -135,6 +135,25 @@ class ForgettingConfig:
 
 
 @dataclass
+class BiasConfig:
+    column: str | None = field(default=None, metadata={"help": "slice the test split by this data field"})
+    terms: dict[str, list[str]] = field(
+        default_factory=dict, metadata={"help": "slice name -> words; an input is in a slice if it has one of them"}
+    )
+
+    def __post_init__(self):
+        if self.column and self.terms:
+            raise ValueError("give bias.column or bias.terms, not both")
+        empty = [name for name, words in self.terms.items() if not words]
+        if empty:
+            raise ValueError(f"bias.terms slices need at least one word (empty: {', '.join(empty)})")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.column or self.terms)
+
+
+@dataclass
 class MethodEntry:
     method: str
     id: str
@@ -157,6 +176,9 @@ class ExperimentConfig:
     prices: PriceSheet = field(default_factory=PriceSheet, metadata={"help": "$ per CPU/GPU hour and per token"})
     stability: StabilityConfig = field(
         default_factory=StabilityConfig, metadata={"help": "score every method under reworded prompts"}
+    )
+    bias: BiasConfig = field(
+        default_factory=BiasConfig, metadata={"help": "score slices of the test split (a column or term lists)"}
     )
     forgetting: ForgettingConfig = field(
         default_factory=ForgettingConfig, metadata={"help": "perplexity on general text before and after tuning"}

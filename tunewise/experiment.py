@@ -26,6 +26,7 @@ from tunewise.decide.costs import training_flops
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
 from tunewise.evaluate import evaluate, request_latency, validation_score
+from tunewise.evaluate.bias import bias_probe
 from tunewise.evaluate.cross_validation import cross_validate
 from tunewise.evaluate.forgetting import forgetting, general_text, perplexity
 from tunewise.evaluate.stability import prompt_stability
@@ -49,6 +50,7 @@ class Outcome:
 def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
     """Everything that can fail on the user's input, done before any model is loaded."""
     task = Task.from_config(config.task)
+    task.slice_field = config.bias.column
     splits = prepare_splits(config.data, task, config.seed)
     task.privacy = privacy_report({"train": splits.train, "validation": splits.validation, "test": splits.test})
     if config.data.redact:  # from here on no method, store row, artifact or log sees the raw values
@@ -223,6 +225,7 @@ def _run_method(
             "stability": stability,
             "forgetting": session.forgetting(adapted),
             "cross_validation": cross_validation,
+            "bias": bias_probe(session.config.bias, task, splits.test, result.predictions, seed),
             "sweep": entry.trial
             and entry.trial.as_dict() | {"validation": validation_score(adapted, task, splits.validation)},
         }

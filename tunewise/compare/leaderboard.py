@@ -43,6 +43,8 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
     columns += ["forgetting"] if forgets else []
     validated = any(c.cross_validation for c in candidates)
     columns += ["k-fold"] if validated else []
+    probed = any(c.bias for c in candidates)
+    columns += ["bias gap [95% CI]"] if probed else []
     columns += ["train s", "trainable", "artifact"]
     columns += ["prompt tok", "p95 ms", "$ build", "$/1k req"]
     for i, header in enumerate(columns):
@@ -59,6 +61,7 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
             *([stability_cell(c.stability)] if stable else []),
             *([forgetting_cell(c)] if forgets else []),
             *([cv_cell(c.cross_validation)] if validated else []),
+            *([bias_cell(c.bias)] if probed else []),
             f"{costs.build_seconds:.1f}",
             human_count(costs.trainable_params),
             human_bytes(costs.artifact_bytes),
@@ -88,3 +91,12 @@ def forgetting_cell(candidate) -> str:
 
 def cv_cell(cv: dict | None) -> str:
     return f"{cv['mean']:.2f}±{cv['std']:.2f}" if cv else "-"
+
+
+def bias_cell(bias: dict | None) -> str:
+    """Best minus worst slice; '!' marks a gap whose interval excludes zero."""
+    gap = (bias or {}).get("gap")
+    if not gap:
+        return "-"
+    flag = " !" if gap["real"] else ""
+    return f"{gap['value']:+.2f} [{gap['low']:+.2f}, {gap['high']:+.2f}]{flag}"

@@ -32,6 +32,7 @@ class Candidate:
     curves: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     stability: dict | None = None  # {"mean", "std", "worst", "scores"} when measured
     forgetting: dict | None = None  # {"before", "after", ...} when measured
+    bias: dict | None = None  # {"slices", "gap"} when a bias probe is configured
     cross_validation: dict | None = None  # {"folds", "scores", "mean", "std"} when asked for
     sweep: dict | None = None  # the sweep this run won on validation: {"group", "params", "trials", ...}
 
@@ -95,4 +96,5 @@ def _candidate(store: Store, run: Run, prices: PriceSheet, model_name: str | Non
         forgetting=run.metrics.get("forgetting"),
         sweep=run.metrics.get("sweep"),
         cross_validation=run.metrics.get("cross_validation"),
+        bias=run.metrics.get("bias"),
     )

@@ -81,6 +81,7 @@ def _metrics(console: Console, run) -> None:
             f"tokens) {forgetting['before']:.2f} before tuning, {forgetting['after']:.2f} after "
             f"({forgetting['change']:+.1%})"
         )
+    _bias(console, run.metrics.get("bias"))
     cv = run.metrics.get("cross_validation")
     if cv:
         folds = ", ".join(f"{score:.3f}" for score in cv["scores"])
@@ -136,6 +137,21 @@ def _search(console: Console, details: dict) -> None:
             style="bold" if best else None,
         )
     console.print(table)
+
+
+def _bias(console: Console, bias: dict | None) -> None:
+    if not bias:
+        return
+    parts = [
+        f"{name} {s['value']:.3f} [{s['low']:.3f}, {s['high']:.3f}] (n={s['n']})" if s["n"] else f"{name} (n=0)"
+        for name, s in bias["slices"].items()
+    ]
+    gap, verdict = bias.get("gap"), ""
+    if gap:
+        real = "a real gap" if gap["real"] else "not distinguishable from no gap"
+        span = f"{gap['value']:+.3f} [{gap['low']:+.3f}, {gap['high']:+.3f}]"
+        verdict = f"; gap {gap['best']} - {gap['worst']} {span}, {real}"
+    console.print(f"bias probe ({bias['metric']} by slice): " + ", ".join(parts) + verdict)
 
 
 def _teacher(console: Console, teacher: dict | None, counts: dict) -> None:

@@ -22,6 +22,7 @@ class Item:
     input: str
     target: str
     origin: str  # "file:line", so predictions can be traced back to the user's data
+    slice: str | None = None  # the value of the bias probe's column, when one is named
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Task:
     stop: tuple[str, ...] = ("\n",)
     redact: bool = False  # personal data in inputs (and free-text answers) is replaced before any method sees it
     privacy: dict = field(default_factory=dict)  # what personal data the raw examples held (masked)
+    slice_field: str | None = None  # data field kept on each item for the bias probe
 
     @classmethod
     def from_config(cls, config: TaskConfig) -> Task:
@@ -78,12 +80,13 @@ class Task:
     def redacted(self, item: Item) -> Item:
         """``item`` with its personal data replaced (the answer too, when it is free text)."""
         target = item.target if self.is_classification else redact(item.target)
-        return Item(redact(item.input), target, item.origin)
+        return Item(redact(item.input), target, item.origin, item.slice)
 
     def _item(self, example: Example) -> Item:
         self._check_field(example, self.target_field)
         target = _text(example.fields[self.target_field]).strip()
-        return Item(self.render_input(example), target, _origin(example))
+        group = _text(example.fields.get(self.slice_field, "")).strip() or None if self.slice_field else None
+        return Item(self.render_input(example), target, _origin(example), group)
 
     def _check_field(self, example: Example, name: str) -> None:
         where = {"file": example.source, "line": example.line, "field": name}
