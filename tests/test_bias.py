@@ -15,7 +15,9 @@ from tunewise.tasks.task import Item, Task
 def case(rows):
     """rows: (input, slice, correct)"""
     items = [Item(text, "a", f"f:{i}", group) for i, (text, group, _) in enumerate(rows)]
-    predictions = [Prediction(i.origin, i.input, "a", "a" if ok else "b", ok) for i, (_, _, ok) in zip(items, rows)]
+    predictions = [
+        Prediction(i.origin, i.input, "a", "a" if ok else "b", ok) for i, (_, _, ok) in zip(items, rows, strict=True)
+    ]
     return items, predictions
 
 
