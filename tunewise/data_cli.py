@@ -22,8 +22,9 @@ def data():
 @click.option("--input", "input_field", default="text", show_default=True, help="Input field (data files only).")
 @click.option("--target", "target_field", default="label", show_default=True, help="Answer field (data files only).")
 @click.option("--type", "task_type", type=click.Choice(["classification", "generation"]), default="classification")
+@click.option("--labels", help="Allowed labels, comma-separated (data files only; default: those found).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def check(target: Path, input_field: str, target_field: str, task_type: str, as_json: bool):
+def check(target: Path, input_field: str, target_field: str, task_type: str, labels: str | None, as_json: bool):
     """Check TARGET, an experiment file (its splits, as the run would see them) or a .jsonl/.csv file: schema,
     empty fields, unknown labels, duplicates and near duplicates, conflicting answers, train/test leakage,
     label imbalance, inputs too long for the model once the prompt is applied, and encoding damage.
@@ -31,11 +32,10 @@ def check(target: Path, input_field: str, target_field: str, task_type: str, as_
     Exits with status 1 when the data has errors (the same ones that stop `tunewise run`)."""
     from tunewise.cli import out
 
-    report = (
-        _experiment_report(target)
-        if target.suffix in (".yaml", ".yml")
-        else _file_report(target, input_field, target_field, task_type)
-    )
+    if target.suffix in (".yaml", ".yml"):
+        report = _experiment_report(target)
+    else:
+        report = _file_report(target, input_field, target_field, task_type, labels)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -53,7 +53,7 @@ def _experiment_report(path: Path) -> QualityReport:
     return check_data(config, task, splits)
 
 
-def _file_report(path: Path, input_field: str, target_field: str, task_type: str) -> QualityReport:
+def _file_report(path: Path, input_field: str, target_field: str, task_type: str, labels: str | None) -> QualityReport:
     from tunewise.config import TaskConfig
     from tunewise.data.examples import load_examples
     from tunewise.data.privacy import privacy_report
@@ -61,7 +61,8 @@ def _file_report(path: Path, input_field: str, target_field: str, task_type: str
     from tunewise.data.split import Splits
     from tunewise.tasks.task import Task
 
-    task = Task.from_config(TaskConfig(target=target_field, input=input_field, type=task_type))
+    allowed = [label.strip() for label in labels.split(",")] if labels else None
+    task = Task.from_config(TaskConfig(target=target_field, input=input_field, type=task_type, labels=allowed))
     items = task.prepare(load_examples(path))
     return check_quality(Splits(items, [], []), task.labels, privacy=privacy_report({"train": items}))
 

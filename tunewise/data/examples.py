@@ -11,6 +11,7 @@ from pathlib import Path
 from tunewise.errors import InputError
 
 READERS = {}
+MAX_CSV_FIELD = 16 * 1024 * 1024  # larger cells are refused with their line; Task refuses long inputs anyway
 
 
 @dataclass(frozen=True)
@@ -85,25 +86,43 @@ def read_jsonl(path: Path, text: str) -> list[Example]:
 
 @reader(".csv")
 def read_csv(path: Path, text: str) -> list[Example]:
+    csv.field_size_limit(MAX_CSV_FIELD)  # the default (128 kB) fails inside the csv module with no line number
     rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
+    header = _next_row(rows, path, 1)
     if not header:
         return []
     _check_header(path, header)
     examples = []
-    for row in rows:
+    while True:
+        start = rows.line_num + 1
+        row = _next_row(rows, path, start)
+        if row is None:
+            return examples
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise InputError(
-                f"row has {len(row)} columns but the header has {len(header)}",
-                file=str(path),
-                line=rows.line_num,
-                value=row,
-                fix="quote cells that contain commas, and give every row the header's columns",
+            spans = (
+                f" (this row runs from line {start} to {rows.line_num}: an unclosed quote?)"
+                if rows.line_num > start
+                else ""
             )
-        examples.append(Example(dict(zip(header, row, strict=True)), str(path), rows.line_num))
-    return examples
+            raise InputError(
+                f"row has {len(row)} columns but the header has {len(header)}{spans}",
+                file=str(path),
+                line=start,
+                value=row,
+                fix="quote cells that contain commas, close every quote, and give every row the header's columns",
+            )
+        examples.append(Example(dict(zip(header, row, strict=True)), str(path), start))
+
+
+def _next_row(rows, path: Path, line: int) -> list[str] | None:
+    try:
+        return next(rows, None)
+    except csv.Error as exc:
+        raise InputError(
+            f"unreadable CSV ({exc})", file=str(path), line=line, fix="check quoting on this line"
+        ) from None
 
 
 def _check_header(path: Path, header: list[str]) -> None:

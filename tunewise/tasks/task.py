@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # data.split imports this module; a run-time import back into
     from tunewise.data.examples import Example
 
 MAX_INFERRED_LABELS = 50
+MAX_FIELD_CHARS = 100_000  # ~25k tokens: far past any context window this tool trains; almost surely a broken line
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,13 @@ class Task:
             raise InputError("is empty", **where, value=value, fix="fill it in or remove the example")
         if isinstance(value, dict | list):
             raise InputError("must be text or a number", **where, value=value, fix="flatten it to a string")
+        if len(_text(value)) > MAX_FIELD_CHARS:
+            raise InputError(
+                f"is {len(_text(value)):,} characters long; the limit is {MAX_FIELD_CHARS:,}",
+                **where,
+                value=_text(value)[:40],
+                fix="shorten it, split the example, or check the file for a missing line break",
+            )
 
     def _settle_labels(self, items: list[Item], examples: list[Example]) -> None:
         if self.labels is None:
