@@ -46,7 +46,9 @@ def test_a_10_mb_line_is_refused_with_its_line_and_field(tmp_path, suffix):
     huge = "word " * 2_000_000
     path = tmp_path / f"huge{suffix}"
     if suffix == ".jsonl":
-        path.write_text(json.dumps({"text": "fine", "label": "fresh"}) + "\n" + json.dumps({"text": huge, "label": "rotten"}) + "\n")
+        path.write_text(
+            json.dumps({"text": "fine", "label": "fresh"}) + "\n" + json.dumps({"text": huge, "label": "rotten"}) + "\n"
+        )
     else:
         path.write_text(f"text,label\nfine,fresh\n{huge},rotten\n")
     result = check(path)

@@ -86,11 +86,19 @@ class TaskConfig:
             raise ValueError(f"labels needs at least two distinct labels, got {self.labels}")
         if self.type == "generation" and self.labels:
             raise ValueError("labels are for classification tasks; remove them or set type: classification")
-        from tunewise.evaluate.metrics import METRICS
+        from tunewise.evaluate.metrics import METRICS, installed_metric_names, load_installed_metric
 
         allowed = [n for n in METRICS.names() if self.type in METRICS.get(n).task_types]
-        if self.metric is not None and self.metric not in allowed:
-            raise ValueError(f"metric {self.metric!r} does not fit {self.type} tasks; choose one of {allowed}")
+        if self.metric is None or self.metric in allowed:
+            return
+        if self.metric not in METRICS and load_installed_metric(self.metric, self.type):
+            return
+        installed = installed_metric_names()
+        extra = f", or an installed one: {', '.join(installed)}" if installed else ""
+        raise ValueError(
+            f"metric {self.metric!r} does not fit {self.type} tasks; choose one of {', '.join(allowed)}{extra} "
+            "(custom metrics come from an installed package's 'tunewise.metrics' entry point)"
+        )
 
 
 @dataclass
@@ -98,6 +106,10 @@ class ModelConfig:
     name: str | None = field(default=None, metadata={"help": f"a packaged model (default {DEFAULT_MODEL})"})
     path: str | None = field(default=None, metadata={"help": "a local Hugging Face model directory"})
     max_length: int = field(default=512, metadata={"help": "longest prompt + answer in tokens"})
+    allow_pickle: bool = field(
+        default=False,
+        metadata={"help": "also load pickled weights (.bin/.pt), which can run code: trusted folders only"},
+    )
     batch_size: int = field(default=8, metadata={"help": "examples per forward pass"})
 
     def __post_init__(self):

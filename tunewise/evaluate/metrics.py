@@ -103,5 +103,37 @@ def numeric_match(prediction: str, target: str) -> bool:
     return got is not None and want is not None and abs(got - want) <= 1e-6 * max(1.0, abs(want))
 
 
+ENTRY_POINT_GROUP = "tunewise.metrics"
+
+
+def installed_metric_names() -> list[str]:
+    from importlib.metadata import entry_points
+
+    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def load_installed_metric(name: str, task_type: str) -> Metric | None:
+    """The metric an installed package registers under ``name`` in the ``tunewise.metrics`` entry-point group,
+    or None. Only a metric an experiment names is imported; nothing is ever loaded from a file path.
+
+    The entry point is a ``Metric``, or a function ``(predictions, targets, labels) -> float`` (optionally with
+    an ``example(prediction, target) -> bool`` attribute, which enables paired McNemar tests)."""
+    from importlib.metadata import entry_points
+
+    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not found:
+        return None
+    loaded = found[0].load()
+    if isinstance(loaded, Metric):
+        metric = loaded
+    elif callable(loaded):
+        metric = Metric(name, (task_type,), loaded, getattr(loaded, "example", None))
+    else:
+        raise ValueError(f"entry point {name!r} ({found[0].value}) is neither a Metric nor a function")
+    if name not in METRICS:
+        METRICS.register(name, metric)
+    return metric
+
+
 def metrics_for(task_type: str) -> list[Metric]:
     return [METRICS.get(name) for name in METRICS.names() if task_type in METRICS.get(name).task_types]
