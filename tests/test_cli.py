@@ -72,6 +72,7 @@ def test_run_then_inspect(experiment, tmp_path):
 
     shown = invoke("show", lora.id)
     assert "test metrics" in shown.stdout and "validation:" in shown.stdout and "test predictions" in shown.stdout
+    assert "data check at the start of this run" in shown.stdout
     as_json = json.loads(invoke("show", lora.id, "--json").stdout)
     assert as_json["method"] == "lora" and as_json["step_metrics"]
     assert "lora" in invoke("compare", "tiny").stdout and "lora" in invoke("compare", experiment).stdout

@@ -55,6 +55,7 @@ def render_run(console: Console, store: Store, run_id: int, examples: int) -> No
         _prompt(console, run.details.get("prompt", {}))
         _search(console, run.details)
         _teacher(console, run.details.get("teacher"), run.details.get("distill", {}))
+        _data_quality(console, run.details.get("data_quality"))
     _curves(console, store, run_id)
     if run.status == "completed" and examples:
         _predictions(console, store, run_id, examples)
@@ -152,6 +153,18 @@ def _bias(console: Console, bias: dict | None) -> None:
         span = f"{gap['value']:+.3f} [{gap['low']:+.3f}, {gap['high']:+.3f}]"
         verdict = f"; gap {gap['best']} - {gap['worst']} {span}, {real}"
     console.print(f"bias probe ({bias['metric']} by slice): " + ", ".join(parts) + verdict)
+
+
+def _data_quality(console: Console, stored: dict | None) -> None:
+    """The data check as it was when the run started."""
+    if not stored:
+        return
+    from tunewise.data.quality import Finding, QualityReport
+    from tunewise.data_cli import print_report
+
+    findings = [Finding(**f) for f in stored.get("findings", [])]
+    report = QualityReport(stored["sizes"], stored.get("labels", {}), findings, stored.get("privacy", {}))
+    print_report(console, "data check at the start of this run", report)
 
 
 def _teacher(console: Console, teacher: dict | None, counts: dict) -> None:
