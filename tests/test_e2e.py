@@ -25,6 +25,8 @@ model:
   batch_size: 8
 budget:
   max_steps: 2
+stability: {variants: 2, examples: 12}
+forgetting: {texts: 40}
 methods:
   - method: zero_shot
   - method: few_shot
@@ -50,6 +52,7 @@ def test_real_model_comparison(tmp_path):
         accuracy = float(line.split("│")[3].split()[0])
         assert 0.0 <= accuracy <= 1.0
     assert "Recommendation: " in result.stdout and (tmp_path / "e2e.html").stat().st_size > 1_000_000
+    assert "forgetting" in result.stdout and "frozen" in rows["zero_shot"]  # real perplexity on general text
     shown = tunewise("show", "3", cwd=tmp_path)
     assert shown.returncode == 0 and "lora" in shown.stdout and "trainable params" in shown.stdout
 
