@@ -46,7 +46,8 @@ def check(target: Path, input_field: str, target_field: str, task_type: str, lab
 
 def _experiment_report(path: Path) -> QualityReport:
     from tunewise.config import load_experiment
-    from tunewise.experiment import check_data, prepare
+    from tunewise.data_check import check_data
+    from tunewise.experiment import prepare
 
     config = load_experiment(path)
     task, splits = prepare(config)

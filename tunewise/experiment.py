@@ -12,7 +12,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from tunewise import __version__
 from tunewise.config import ExperimentConfig, MethodEntry
 from tunewise.data.prepare import prepare_splits
 from tunewise.data.privacy import privacy_report
-from tunewise.data.quality import QualityReport, check_quality
 from tunewise.data.split import Splits
+from tunewise.data_check import check_data, log_quality
 from tunewise.decide.costs import training_flops
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
@@ -35,6 +34,7 @@ from tunewise.methods import METHODS, FitContext
 from tunewise.methods.prompt import PromptSettings, check_verbalizer
 from tunewise.models.backend import Backend
 from tunewise.store import Store
+from tunewise.sweep import SweepClock
 from tunewise.tasks.task import Task
 from tunewise.training.checkpoints import latest_checkpoint
 
@@ -74,24 +74,6 @@ def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
         if check:
             check(entry.params, task, splits)
     return task, splits
-
-
-def check_data(config: ExperimentConfig, task: Task, splits: Splits) -> QualityReport:
-    """The data quality report (tokenizer only, no model); errors in it stop the experiment."""
-    from tunewise.models.load import prompt_token_counter
-
-    counter = prompt_token_counter(config.model, task.instruction, task.system)
-    acknowledged = tuple(config.data.acknowledge)
-    return check_quality(splits, task.labels, counter, config.model.max_length, acknowledged, task.privacy, task.redact)
-
-
-def log_quality(report: QualityReport, log) -> None:
-    for finding in report.findings:
-        mark = "acknowledged" if finding.acknowledged else finding.severity
-        where = f" (e.g. {'; '.join(finding.where)})" if finding.where and not finding.acknowledged else ""
-        log(f"data {mark}: [{finding.check}] {finding.message}{where}")
-    if report.errors:
-        raise TunewiseError(f"the data check found {len(report.errors)} error(s); fix the data (see above)")
 
 
 @dataclass
@@ -143,7 +125,7 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
 
         session.base = load_base(config.model, config.seed)
         session.environment, session.code_version = environment(), code_version()
-        sweeps = SweepClock()
+        sweeps = SweepClock()  # sweeps with max_minutes start no trial once those are spent
         for entry, key in pending:
             if sweeps.spent(entry.trial):
                 log(f"{entry.id}: not run, its sweep's max_minutes ({entry.trial.max_minutes:g}) are spent")
@@ -152,25 +134,6 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
             with sweeps.timing(entry.trial):
                 outcomes.append(_run_method(session, entry, key))
     return outcomes
-
-
-class SweepClock:
-    """Minutes spent per sweep, so a sweep with ``max_minutes`` starts no trial once they are spent."""
-
-    def __init__(self):
-        self.minutes: dict[str, float] = {}
-
-    def spent(self, trial) -> bool:
-        return bool(trial and trial.max_minutes is not None and self.minutes.get(trial.group, 0) >= trial.max_minutes)
-
-    @contextmanager
-    def timing(self, trial):
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            if trial:
-                self.minutes[trial.group] = self.minutes.get(trial.group, 0) + (time.perf_counter() - started) / 60
 
 
 def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from tunewise.config import config_from_snapshot
+from tunewise.data_check import check_data
 from tunewise.environment import code_version, environment
 from tunewise.errors import TunewiseError
-from tunewise.experiment import Outcome, Session, _run_method, check_data, prepare, run_fingerprint
+from tunewise.experiment import Outcome, Session, _run_method, prepare, run_fingerprint
 from tunewise.home import runs_dir
 from tunewise.store import Store
 from tunewise.training.checkpoints import checkpoint_step, latest_checkpoint

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -67,3 +69,22 @@ def expand(config_class: type, params: dict, group: str, raw: Any, problems: Pro
         trial = Trial(group, number, len(combos), combo, sweep.max_minutes)
         out.append((f"{group}({label})", config, trial))
     return out
+
+
+class SweepClock:
+    """Minutes spent per sweep, so a sweep with ``max_minutes`` starts no trial once they are spent."""
+
+    def __init__(self):
+        self.minutes: dict[str, float] = {}
+
+    def spent(self, trial) -> bool:
+        return bool(trial and trial.max_minutes is not None and self.minutes.get(trial.group, 0) >= trial.max_minutes)
+
+    @contextmanager
+    def timing(self, trial):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            if trial:
+                self.minutes[trial.group] = self.minutes.get(trial.group, 0) + (time.perf_counter() - started) / 60
