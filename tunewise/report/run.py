@@ -54,7 +54,7 @@ def render_run(console: Console, store: Store, run_id: int, examples: int) -> No
     if run.details:
         _prompt(console, run.details.get("prompt", {}))
         _search(console, run.details)
-        _teacher(console, run.details.get("teacher"), run.details.get("distill", {}))
+        _teacher(console, run.details.get("teacher"))
         _data_quality(console, run.details.get("data_quality"))
     _curves(console, store, run_id)
     if run.status == "completed" and examples:
@@ -167,7 +167,7 @@ def _data_quality(console: Console, stored: dict | None) -> None:
     print_report(console, "data check at the start of this run", report)
 
 
-def _teacher(console: Console, teacher: dict | None, counts: dict) -> None:
+def _teacher(console: Console, teacher: dict | None) -> None:
     """A distilled run's teacher: how good it is, and what labelling the student's data cost."""
     if not teacher:
         return
@@ -178,7 +178,7 @@ def _teacher(console: Console, teacher: dict | None, counts: dict) -> None:
     console.print(
         f"teacher: {teacher['model']} ({human_count(teacher['params'])} params, {teacher['demos']} demonstrations) "
         f"scores {primary} {score['value']:.3f} [{score['low']:.3f}, {score['high']:.3f}] on the test split{agreed}; "
-        f"it answered {teacher['answered']} inputs ({counts.get('unlabeled_inputs', 0)} unlabeled) in "
+        f"it answered {teacher['answered']} inputs ({teacher.get('unlabeled_inputs', 0)} unlabeled) in "
         f"{teacher['label_seconds']:.0f} s, {teacher['seconds_per_example'] * 1000:.0f} ms/example batched"
     )
 

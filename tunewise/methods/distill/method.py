@@ -46,10 +46,8 @@ class Distill:
         taught = [Item(item.input, answer, item.origin) for item, answer in zip(inputs, answers, strict=True) if answer]
         if not taught:
             raise TunewiseError("distill: the teacher gave no usable answer; check its prompt or pick another teacher")
-        details = {
-            "teacher": record,
-            "distill": {"train_inputs": len(splits.train), "unlabeled_inputs": len(inputs) - len(splits.train)},
-        }
+        record |= {"train_inputs": len(splits.train), "unlabeled_inputs": len(inputs) - len(splits.train)}
+        details = {"teacher": record}
         student_splits = dataclasses.replace(splits, train=taught)
         return train_lora("distill", base, task, student_splits, config, ctx, details)
 
