@@ -99,9 +99,7 @@ class HFBackend:
             tokens, mask = left_pad([sequences[i] for i in batch], self.tokenizer.pad_token_id, self.network.device)
             cache = None
             if self.prefix:
-                cache = self.prefix.cache()
-                cache.batch_repeat_interleave(len(batch))
-                mask = torch.cat([torch.ones(len(batch), skip, dtype=mask.dtype, device=mask.device), mask], 1)
+                cache, mask = self._prefixed(mask)
             positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, skip:]
             with torch.inference_mode():
                 logits = self.network(
@@ -140,11 +138,16 @@ class HFBackend:
     def _after_prefix(self, ids: torch.Tensor, mask: torch.Tensor):
         """Generation continues a cache: its inputs cover the cached positions too, so placeholder ids stand in
         for the virtual tokens (never read: the cache already holds them) and the mask attends to them."""
-        rows, n = ids.shape[0], self.prefix.length
+        cache, mask = self._prefixed(mask)
+        placeholder = torch.full((ids.shape[0], self.prefix.length), self.tokenizer.pad_token_id, dtype=ids.dtype)
+        return torch.cat([placeholder.to(ids.device), ids], 1), mask, cache
+
+    def _prefixed(self, mask: torch.Tensor):
+        """The learned prefix's cache for every row of a batch, and the batch's mask extended over it."""
         cache = self.prefix.cache()
-        cache.batch_repeat_interleave(rows)
-        placeholder = torch.full((rows, n), self.tokenizer.pad_token_id, dtype=ids.dtype, device=ids.device)
-        return torch.cat([placeholder, ids], 1), torch.cat([torch.ones_like(placeholder), mask], 1), cache
+        cache.batch_repeat_interleave(mask.shape[0])
+        ones = torch.ones(mask.shape[0], self.prefix.length, dtype=mask.dtype, device=mask.device)
+        return cache, torch.cat([ones, mask], 1)
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _fit(self, ids: list[int], reserve: int) -> list[int]:
