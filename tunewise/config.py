@@ -16,6 +16,19 @@ from tunewise.typed import Problems, build, format_path
 DEFAULT_MODEL = "smollm2-135m-instruct"
 
 
+# The data quality report's checks (tunewise/data/quality.py), named here so data.acknowledge can be validated.
+QualityCheck = Literal[
+    "duplicates",
+    "conflicting_answers",
+    "near_duplicates",
+    "leakage",
+    "imbalance",
+    "too_long",
+    "encoding",
+    "personal_data",
+]
+
+
 @dataclass
 class SplitSizes:
     train: int | None = field(default=None, metadata={"help": "at most this many training examples"})
@@ -47,18 +60,9 @@ class DataConfig:
     redact: bool = field(
         default=False, metadata={"help": "replace personal data (e-mail, phone, card, IBAN, IP, SSN/NHS) by <TYPE>"}
     )
-    acknowledge: list[
-        Literal[
-            "duplicates",
-            "conflicting_answers",
-            "near_duplicates",
-            "leakage",
-            "imbalance",
-            "too_long",
-            "encoding",
-            "personal_data",
-        ]
-    ] = field(default_factory=list, metadata={"help": "data-quality warnings you have seen and accept"})
+    acknowledge: list[QualityCheck] = field(
+        default_factory=list, metadata={"help": "data-quality warnings you have seen and accept"}
+    )
 
     def __post_init__(self):
         given = [k for k in ("dataset", "path", "splits") if getattr(self, k) is not None]

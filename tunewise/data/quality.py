@@ -1,7 +1,8 @@
 """The data quality report run before every experiment (and by `tunewise data check`): duplicates, near
 duplicates, conflicting answers, train/test leakage, label imbalance, inputs longer than the model's context
 once the prompt is applied, and text-encoding damage. Each finding is a warning unless it makes the results
-meaningless (an error); warnings can be acknowledged by name in the experiment file (``data.acknowledge``)."""
+meaningless (an error); warnings can be acknowledged by name in the experiment file (``data.acknowledge``; the names are the
+``QualityCheck`` literal in config.py)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,6 @@ from dataclasses import asdict, dataclass, field
 
 from tunewise.data.split import Splits
 
-CHECKS = (
-    "duplicates",
-    "conflicting_answers",
-    "near_duplicates",
-    "leakage",
-    "imbalance",
-    "too_long",
-    "encoding",
-    "personal_data",
-)
 IMBALANCE_RATIO = 4.0  # majority / minority label count that earns a warning
 MOJIBAKE = re.compile(r"Ã[\x80-\xbf¡-ÿ]|â€|Â[\xa0-\xbf]")  # UTF-8 read as Latin-1 / cp1252
 
