@@ -1,8 +1,8 @@
 """The data quality report run before every experiment (and by `tunewise data check`): duplicates, near
 duplicates, conflicting answers, train/test leakage, label imbalance, inputs longer than the model's context
 once the prompt is applied, and text-encoding damage. Each finding is a warning unless it makes the results
-meaningless (an error); warnings can be acknowledged by name in the experiment file (``data.acknowledge``; the names are the
-``QualityCheck`` literal in config.py)."""
+meaningless (an error); warnings can be acknowledged by name in the experiment file (``data.acknowledge``,
+whose names are the ``QualityCheck`` literal in config.py)."""
 
 from __future__ import annotations
 
