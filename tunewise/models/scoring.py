@@ -67,15 +67,18 @@ class Scorer:
         mask = torch.ones(1, self.start_len + len(prefix), dtype=torch.long, device=self.model.device)
         positions = torch.arange(self.start_len, self.start_len + len(prefix), device=self.model.device)[None]
         with torch.inference_mode():
-            out = self.model(
-                input_ids=ids,
-                attention_mask=mask,
-                position_ids=positions,
-                past_key_values=cache,
-                use_cache=True,
-                logits_to_keep=1,
-            )
-            return out.past_key_values
+            return self._read(ids, mask, positions, cache).past_key_values
+
+    def _read(self, ids, mask, positions, cache):
+        """Run ``ids`` after ``cache`` (positions the mask already covers), with logits for the last position only."""
+        return self.model(
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
 
     def _score_batch(self, suffixes, prefix_len: int, prefix_cache, candidates) -> np.ndarray:
         device = self.model.device
@@ -87,14 +90,7 @@ class Scorer:
             cache = copy.deepcopy(prefix_cache)
             cache.batch_repeat_interleave(len(suffixes))
         with torch.inference_mode():
-            out = self.model(
-                input_ids=ids,
-                attention_mask=mask,
-                position_ids=positions,
-                past_key_values=cache,
-                use_cache=True,
-                logits_to_keep=1,
-            )
+            out = self._read(ids, mask, positions, cache)
             first = out.logits[:, -1].float().log_softmax(-1)
             scores = torch.stack([first[:, c[0]] for c in candidates], dim=1)
             for j, candidate in enumerate(candidates):
