@@ -18,11 +18,13 @@ import time
 
 import torch
 
-from tunewise.config import DataConfig, ModelConfig, SplitSizes, TaskConfig
-from tunewise.data.prepare import prepare_splits
-from tunewise.methods.prompt import PromptProgram
+from tunewise.core.prompt import PromptProgram
+from tunewise.data.config import DataConfig, SplitSizes
 from tunewise.models import load_base
+from tunewise.models.config import ModelConfig
 from tunewise.tasks import Task
+from tunewise.tasks.config import TaskConfig
+from tunewise.tasks.prepare import prepare_splits
 
 INSTRUCTION = 'Classify the movie review. Answer "fresh" if the critic liked the movie, "rotten" if not.'
 

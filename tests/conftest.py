@@ -80,8 +80,8 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def tiny_backend(tiny_model_dir):
-    from tunewise.config import ModelConfig
     from tunewise.models import load_base
+    from tunewise.models.config import ModelConfig
 
     return load_base(ModelConfig(path=str(tiny_model_dir), max_length=256, batch_size=4))
 
@@ -101,20 +101,14 @@ def sentiment_jsonl(tmp_path) -> Path:
 @pytest.fixture
 def setup(sentiment_jsonl, tiny_backend, tmp_path):
     """(base, task, splits, ctx, logged metrics) for fitting methods on the tiny model."""
-    from tunewise.config import BudgetConfig, TaskConfig
+    from tunewise.core.budget import BudgetConfig
     from tunewise.data import load_examples, split_examples
-    from tunewise.evaluate import validation_score
-    from tunewise.methods import FitContext
+    from tunewise.evaluate import fit_context
     from tunewise.tasks import Task
+    from tunewise.tasks.config import TaskConfig
 
     task = Task.from_config(TaskConfig(target="label", input="text", instruction="classify the movie review"))
     splits = split_examples(task.prepare(load_examples(sentiment_jsonl)), 0.2, 0.25, seed=0, stratify=True)
     logged = []
-    ctx = FitContext(
-        seed=0,
-        budget=BudgetConfig(),
-        artifact_dir=tmp_path / "artifact",
-        log_metric=lambda *a: logged.append(a),
-        validate=lambda adapted: validation_score(adapted, task, splits.validation),
-    )
+    ctx = fit_context(task, splits, seed=0, budget=BudgetConfig(), log_metric=lambda *a: logged.append(a))
     return tiny_backend, task, splits, ctx, logged

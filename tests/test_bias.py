@@ -6,10 +6,11 @@ import pytest
 from click.testing import CliRunner
 
 from tunewise.cli import cli
-from tunewise.config import BiasConfig
+from tunewise.core.items import Item
+from tunewise.core.results import Prediction
 from tunewise.evaluate.bias import bias_probe
-from tunewise.evaluate.predict import Prediction
-from tunewise.tasks.task import Item, Task
+from tunewise.evaluate.config import BiasConfig
+from tunewise.tasks.task import Task
 
 
 def case(rows):
@@ -68,13 +69,13 @@ def test_bias_gap_is_stored_and_shown_for_every_method(tmp_path, tiny_model_dir,
     # The CLI's table is 170 columns wide when not on a terminal and may wrap headers; render it wide here.
     from rich.console import Console
 
-    from tunewise.compare import leaderboard_table
     from tunewise.decide.load import decision_for
+    from tunewise.report.leaderboard import leaderboard_table
 
     console = Console(width=400, record=True)
-    console.print(leaderboard_table("b", decision_for(Store(), "b", None)))
+    console.print(leaderboard_table("b", decision_for(Store(), "b")))
     assert "bias gap [95% CI]" in console.export_text()
     for run, _ in Store().runs():
-        slices = run.metrics["bias"]["slices"]
+        slices = run.measured.bias["slices"]
         assert set(slices) == {"drama", "comedy"} and sum(s["n"] for s in slices.values()) == 20
     assert "bias probe (accuracy by slice): " in CliRunner().invoke(cli, ["show", "1"]).stdout

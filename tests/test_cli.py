@@ -65,7 +65,7 @@ def test_run_then_inspect(experiment, tmp_path):
     lora = runs[0][0]
     assert lora.cost["trainable_params"] > 0 and lora.details["training"]["steps"] == 3
     assert lora.cost["build_flops"] > 0 and 0 < lora.cost["latency_p50_ms"] <= lora.cost["latency_p95_ms"]
-    forgetting = lora.metrics["forgetting"]
+    forgetting = lora.measured.forgetting
     assert forgetting["texts"] == 20 and forgetting["before"] > 1 and forgetting["after"] > 1
     assert "forgetting" not in runs[2][0].metrics and "frozen" in result.stdout
     assert len(Store().predictions(lora.id)) == 8

@@ -6,15 +6,16 @@ import json
 import pytest
 import torch
 
-from tunewise.errors import InputError, TunewiseError
+from tunewise.core.errors import InputError, TunewiseError
 from tunewise.methods import METHODS
 from tunewise.methods.distill.teacher import TeacherSettings
+from tunewise.methods.hybrid.method import HybridSearch
 
 
 def test_hybrid_trains_lora_with_the_searched_prompt(setup):
     base, task, splits, ctx, logged = setup
     settings = METHODS.get("hybrid").config_class(
-        r=2, epochs=1, batch_size=4, instructions=["is this review positive"], max_evaluations=3
+        r=2, epochs=1, batch_size=4, search=HybridSearch(instructions=["is this review positive"], max_evaluations=3)
     )
     adapted = METHODS.get("hybrid").fit(base, task, splits, settings, ctx)
     summary = adapted.details["search_summary"]
@@ -28,7 +29,7 @@ def test_hybrid_trains_lora_with_the_searched_prompt(setup):
 
 def test_hybrid_with_a_given_prompt_skips_the_search(setup):
     base, task, splits, ctx, _ = setup
-    settings = METHODS.get("hybrid").config_class(r=2, epochs=1, batch_size=4, search=False, role="a critic")
+    settings = METHODS.get("hybrid").config_class(r=2, epochs=1, batch_size=4, search=None, role="a critic")
     adapted = METHODS.get("hybrid").fit(base, task, splits, settings, ctx)
     assert adapted.details["prompt_source"] == "given" and "search" not in adapted.details
     assert adapted.program.system == "You are a critic."

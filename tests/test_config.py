@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from tunewise.config import load_experiment
-from tunewise.errors import ConfigError
+from tunewise.core.errors import ConfigError
+from tunewise.run.config import load_experiment
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -2,11 +2,11 @@ import json
 
 import pytest
 
-from tunewise.config import TaskConfig
+from tunewise.core.errors import InputError
 from tunewise.data import load_examples, split_examples
 from tunewise.data.split import subsample
-from tunewise.errors import InputError
 from tunewise.tasks import Task
+from tunewise.tasks.config import TaskConfig
 
 
 def task(**kw):

@@ -1,12 +1,13 @@
 import pytest
 
-from tunewise.config import TaskConfig
+from tunewise.core.adapted import Adapted
+from tunewise.core.items import Item
+from tunewise.core.prompt import PromptProgram
 from tunewise.evaluate import evaluate
 from tunewise.evaluate.bootstrap import bootstrap_interval
-from tunewise.evaluate.metrics import METRICS, normalize_answer
-from tunewise.methods import Adapted
-from tunewise.methods.prompt import PromptProgram
-from tunewise.tasks import Item, Task
+from tunewise.tasks import Task
+from tunewise.tasks.config import TaskConfig
+from tunewise.tasks.metrics import METRICS, normalize_answer
 
 
 def test_accuracy_and_macro_f1_on_known_case():

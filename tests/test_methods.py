@@ -3,10 +3,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from tunewise.core.registry import Registry
 from tunewise.evaluate import validation_score
 from tunewise.methods import METHODS
 from tunewise.methods.lora import LoraSettings
-from tunewise.registry import Registry
 from tunewise.training.callbacks import BestOnTaskMetric
 
 

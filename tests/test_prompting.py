@@ -7,15 +7,16 @@ import zipfile
 import numpy as np
 import pytest
 
-from tunewise.config import StabilityConfig
+from tunewise.core.fetch import WheelFile, fetch_folder
+from tunewise.core.home import cache_dir
+from tunewise.core.items import Item
+from tunewise.core.prompt import PromptProgram
 from tunewise.evaluate import evaluate
+from tunewise.evaluate.config import StabilityConfig
 from tunewise.evaluate.stability import VARIANTS, prompt_stability
-from tunewise.fetch import WheelFile, fetch_folder
-from tunewise.home import cache_dir
 from tunewise.methods import METHODS
 from tunewise.methods.few_shot.selection import NearestDemos, balanced_demos, random_demos
-from tunewise.methods.prompt import PromptProgram, PromptSettings, base_program, check_verbalizer
-from tunewise.tasks.task import Item
+from tunewise.methods.prompt import PromptSettings, base_program, check_verbalizer
 
 LABEL_WORDS = {"fresh": "positive", "rotten": "negative"}
 
@@ -33,7 +34,7 @@ def test_role_label_words_and_format_hint_shape_the_prompt(setup):
     assert messages[0] == {"role": "system", "content": "You are an experienced film critic."}
     assert messages[1]["content"] == 'classify the movie review Say "positive" or "negative".\n\na great film'
     assert messages[2] == {"role": "assistant", "content": "positive"}  # demos answer with the label words
-    assert program.label_for("negative") == "rotten" and program.answer_for("fresh") == "positive"
+    assert program.answer_for("fresh") == "positive"
 
 
 def test_label_words_are_scored_but_labels_are_reported(setup):

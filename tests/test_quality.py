@@ -5,9 +5,8 @@ import json
 from click.testing import CliRunner
 
 from tunewise.cli import cli
+from tunewise.core.items import Item, Splits
 from tunewise.data.quality import check_quality, normalise
-from tunewise.data.split import Splits
-from tunewise.tasks.task import Item
 
 
 def items(*rows, split="train"):

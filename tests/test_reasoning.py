@@ -4,15 +4,16 @@ import json
 
 import pytest
 
-from tunewise.config import BudgetConfig, TaskConfig
+from tunewise.core.budget import BudgetConfig
+from tunewise.core.errors import TunewiseError
 from tunewise.data import load_examples, split_examples
-from tunewise.errors import TunewiseError
-from tunewise.evaluate import evaluate, validation_score
+from tunewise.evaluate import evaluate, fit_context, validation_score
 from tunewise.evaluate.answers import extract_answer
-from tunewise.evaluate.metrics import METRICS, last_number
-from tunewise.methods import METHODS, FitContext
+from tunewise.methods import METHODS
 from tunewise.methods.prompt_search.proposer import clean_proposal
 from tunewise.tasks import Task
+from tunewise.tasks.config import TaskConfig
+from tunewise.tasks.metrics import METRICS, last_number
 
 
 @pytest.mark.parametrize(
@@ -59,12 +60,7 @@ def arithmetic(tmp_path, tiny_backend):
     )
     task = Task.from_config(config)
     splits = split_examples(task.prepare(load_examples(path)), 0.25, 0.25, seed=0, stratify=False)
-    ctx = FitContext(
-        seed=0,
-        budget=BudgetConfig(),
-        artifact_dir=tmp_path / "a",
-        validate=lambda adapted: validation_score(adapted, task, splits.validation),
-    )
+    ctx = fit_context(task, splits, seed=0, budget=BudgetConfig())
     return tiny_backend, task, splits, ctx
 
 

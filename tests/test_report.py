@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tunewise.cli import cli
+from tunewise.core.record import Measurements
 from tunewise.store import Store
 
 N = 120
@@ -53,8 +54,10 @@ def store_run(store: Store, experiment_id: int, method_id: str, right: int, trai
         metrics={
             "accuracy": {"value": accuracy, "low": accuracy - 0.07, "high": accuracy + 0.07},
             "macro_f1": {"value": accuracy - 0.01, "low": accuracy - 0.08, "high": accuracy + 0.06},
-            "primary": "accuracy",
-            "stability": {
+        },
+        primary="accuracy",
+        measurements=Measurements(
+            stability={
                 "mean": accuracy - 0.02,
                 "std": 0.01,
                 "worst": accuracy - 0.04,
@@ -62,8 +65,8 @@ def store_run(store: Store, experiment_id: int, method_id: str, right: int, trai
                 "scores": [accuracy - 0.04, accuracy - 0.01, accuracy - 0.01],
                 "examples": 60,
                 "variants": ["separator: single newline", "paraphrase: 'Task: ...'", "casing: lowercase instruction"],
-            },
-        },
+            }
+        ),
         cost={
             "train_seconds": train_seconds,
             "trainable_params": 921_600 if train_seconds else 0,

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tunewise.cli import cli
-from tunewise.home import runs_dir
+from tunewise.core.home import runs_dir
 from tunewise.store import Store
 from tunewise.training.checkpoints import STATE_FILE
 
@@ -142,18 +142,18 @@ def test_sweep_trials_are_runs_and_only_the_best_on_validation_is_compared(tmp_p
     result = invoke("run", path)
     assert result.exit_code == 0, result.output
     runs = [run for run, _ in Store().runs()]
-    trials = [run for run in runs if run.metrics.get("sweep")]
-    assert len(trials) == 3 and {t.metrics["sweep"]["of"] for t in trials} == {3}
+    trials = [run for run in runs if run.measured.sweep]
+    assert len(trials) == 3 and {t.measured.sweep["of"] for t in trials} == {3}
     assert all(t.method_id.startswith("lora_sweep(learning_rate=") for t in trials)
-    assert len({tuple(sorted(t.metrics["sweep"]["params"].items())) for t in trials}) == 3  # distinct trials
-    best = max(trials, key=lambda r: (r.metrics["sweep"]["validation"], -r.id))
+    assert len({tuple(sorted(t.measured.sweep["params"].items())) for t in trials}) == 3  # distinct trials
+    best = max(trials, key=lambda r: (r.measured.sweep["validation"], -r.id))
     assert "sweep lora_sweep: 3 trials" in result.stdout
     board = invoke("compare", "swept").stdout
     assert best.method_id in board
     others = [t for t in trials if t is not best]
     assert not any(f"#{t.id} " in board.split("sweep lora_sweep")[0] for t in others)  # only the winner is ranked
 
-    cv = next(run for run in runs if run.method_id == "lora_cv").metrics["cross_validation"]
+    cv = next(run for run in runs if run.method_id == "lora_cv").measured.cross_validation
     assert cv["folds"] == 3 and len(cv["scores"]) == 3 and all(0 <= s <= 1 for s in cv["scores"])
     assert min(cv["scores"]) <= cv["mean"] <= max(cv["scores"])
     assert (

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from tunewise.config import ModelConfig, TaskConfig
-from tunewise.errors import InputError
+from tunewise.core.errors import InputError
 from tunewise.models import load_base
+from tunewise.models.config import ModelConfig
+from tunewise.tasks.config import TaskConfig
 
 
 def test_a_folder_with_only_pickled_weights_is_refused_unless_allowed(tmp_path, tiny_model_dir):
@@ -63,7 +64,7 @@ def test_a_named_installed_entry_point_metric_is_used_and_others_are_never_impor
     (site / "acme_broken.py").write_text(f"open({str(tmp_path / 'imported')!r}, 'w')\n")
     monkeypatch.syspath_prepend(str(site))
     config = TaskConfig(target="answer", type="generation", metric="length_match")
-    from tunewise.evaluate.metrics import METRICS
+    from tunewise.tasks.metrics import METRICS
 
     metric = METRICS.get(config.metric)
     assert metric.compute(["ab", "c"], ["xy", "zz"], None) == 0.5 and metric.per_example

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunewise.errors import FetchError
-from tunewise.fetch import WheelFile, atomic_write_text, fetch_member, sha256_of
-from tunewise.home import cache_dir
-from tunewise.registry import Registry
+from tunewise.core.errors import FetchError
+from tunewise.core.fetch import WheelFile, atomic_write_text, fetch_member, sha256_of
+from tunewise.core.home import cache_dir
+from tunewise.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -40,17 +40,18 @@ class CatalogDataset:
 
 @dataclass(frozen=True)
 class GeneratedDataset:
-    """Records made by a seeded generator; ``version`` names the generator release, so a new release never
-    reuses a cached file made by the old one."""
+    """Records made by a seeded generator; ``version()`` names the generator release, so a new release never
+    reuses a cached file made by the old one (asked only when the dataset is fetched, so a generator with broken
+    package metadata breaks only its own dataset)."""
 
     name: str
     description: str
-    version: str
+    version: Callable[[], str]
     generate: Callable[[], list[dict]]
     fields: str
 
     def fetch(self) -> Path:
-        target = cache_dir("datasets") / f"{self.name}-{self.version}.jsonl"
+        target = cache_dir("datasets") / f"{self.name}-{self.version()}.jsonl"
         if not target.exists():
             lines = (json.dumps(record, ensure_ascii=False) for record in self.generate())
             atomic_write_text(target, "\n".join(lines) + "\n")

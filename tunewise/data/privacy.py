@@ -15,6 +15,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import phonenumbers
+from stdnum import iban, luhn
+from stdnum.gb import nhs
+from stdnum.us import ssn
+
 KINDS = ("email", "phone", "card", "iban", "ip", "national_id")
 
 
@@ -43,15 +48,11 @@ def _pattern(kind: str, pattern: re.Pattern, valid: Callable[[str], bool]):
 
 
 def _card(text: str) -> bool:
-    from stdnum import luhn
-
     digits = re.sub(r"\D", "", text)
     return 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn.is_valid(digits)
 
 
 def _iban(text: str) -> bool:
-    from stdnum import iban
-
     return iban.is_valid(text)
 
 
@@ -64,20 +65,14 @@ def _ip(text: str) -> bool:
 
 
 def _ssn(text: str) -> bool:
-    from stdnum.us import ssn
-
     return ssn.is_valid(text)
 
 
 def _nhs(text: str) -> bool:
-    from stdnum.gb import nhs
-
     return nhs.is_valid(text)
 
 
 def _phones(text: str, region: str = "US") -> list[Match]:
-    import phonenumbers
-
     found = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
     return [Match("phone", m.start, m.end, m.raw_string) for m in found]
 

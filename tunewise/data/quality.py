@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from tunewise.data.split import Splits
+from tunewise.core.items import Splits
 
 IMBALANCE_RATIO = 4.0  # majority / minority label count that earns a warning
 MOJIBAKE = re.compile(r"Ã[\x80-\xbf¡-ÿ]|â€|Â[\xa0-\xbf]")  # UTF-8 read as Latin-1 / cp1252

@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass
 
-from tunewise.tasks.task import Item
-
-
-@dataclass
-class Splits:
-    train: list[Item]
-    validation: list[Item]
-    test: list[Item]
-
-    def sizes(self) -> dict[str, int]:
-        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+from tunewise.core.items import Item, Splits
 
 
 def split_examples(items: list[Item], validation: float, test: float, seed: int, stratify: bool) -> Splits:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from tunewise.decide.costs import CostProfile, cost_profile
 from tunewise.decide.settings import PriceSheet
+from tunewise.decide.sweeps import sweep_winners
 from tunewise.store import Store
 from tunewise.store.schema import Run
 
@@ -44,32 +45,12 @@ class Candidate:
 def gather(store: Store, experiment: str, prices: PriceSheet, model_name: str | None) -> list[Candidate]:
     """The newest completed run of each method entry, with its predictions and curves; of a sweep's trials,
     only the one with the best validation score."""
-    return [_candidate(store, run, prices, model_name) for run in sweep_winners(store.latest_completed(experiment))]
+    runs = sweep_winners(store.latest_completed(experiment))
+    return [_candidate(store, run, sweep, prices, model_name) for run, sweep in runs]
 
 
-def sweep_winners(runs: list[Run]) -> list[Run]:
-    """Runs outside sweeps as they are; for each sweep, its best trial on validation (earliest on ties), with
-    the number of trials and their summed training time recorded on it."""
-    groups: dict[str, list[Run]] = defaultdict(list)
-    for run in runs:
-        if run.metrics.get("sweep"):
-            groups[run.metrics["sweep"]["group"]].append(run)
-    kept = []
-    for run in runs:
-        trial = run.metrics.get("sweep")
-        if not trial:
-            kept.append(run)
-            continue
-        trials = groups[trial["group"]]
-        if run is max(trials, key=lambda r: (r.metrics["sweep"]["validation"], -r.id)):
-            trial["trials"] = len(trials)
-            trial["sweep_train_seconds"] = sum(r.cost["train_seconds"] for r in trials)
-            kept.append(run)
-    return kept
-
-
-def _candidate(store: Store, run: Run, prices: PriceSheet, model_name: str | None) -> Candidate:
-    metric = run.metrics["primary"]
+def _candidate(store: Store, run: Run, sweep: dict | None, prices: PriceSheet, model_name: str | None) -> Candidate:
+    metric, measured = run.primary_metric, run.measured
     rows = store.predictions(run.id)
     curves = defaultdict(list)
     for point in store.step_metrics(run.id):
@@ -82,7 +63,7 @@ def _candidate(store: Store, run: Run, prices: PriceSheet, model_name: str | Non
         value=run.metrics[metric]["value"],
         low=run.metrics[metric]["low"],
         high=run.metrics[metric]["high"],
-        other_metrics={k: v["value"] for k, v in run.metrics.items() if isinstance(v, dict) and "low" in v},
+        other_metrics={name: score["value"] for name, score in run.metrics.items()},
         costs=cost_profile(run.cost, run.environment, model_name, prices),
         positions=[r.position for r in rows],
         inputs=[r.input for r in rows],
@@ -92,9 +73,9 @@ def _candidate(store: Store, run: Run, prices: PriceSheet, model_name: str | Non
         split_sizes=run.split_sizes,
         prompt=(run.details or {}).get("prompt", {}),
         curves=dict(curves),
-        stability=run.metrics.get("stability"),
-        forgetting=run.metrics.get("forgetting"),
-        sweep=run.metrics.get("sweep"),
-        cross_validation=run.metrics.get("cross_validation"),
-        bias=run.metrics.get("bias"),
+        stability=measured.stability,
+        forgetting=measured.forgetting,
+        sweep=sweep,
+        cross_validation=measured.cross_validation,
+        bias=measured.bias,
     )

@@ -2,58 +2,57 @@
 
 from __future__ import annotations
 
+from tunewise.core.format import duration, p_value, usd
 from tunewise.decide.candidates import Candidate
-from tunewise.decide.recommend import Decision
+from tunewise.decide.decision import Decision
 from tunewise.decide.stats import examples_needed
-from tunewise.report.format import duration, p_value, usd
 
 SMALL_TEST_SET = 100
 
 
-def explain(decision: Decision) -> None:
-    chosen, settings = decision.recommended, decision.settings
+def explain(decision: Decision) -> tuple[list[str], list[str]]:
+    """The reasons for the recommendation and the caveats about it, in plain words."""
+    chosen, settings, reasons = decision.recommended, decision.settings, []
     if not decision.candidates:
-        decision.reasons.append("No completed runs to decide between.")
-        return
+        return ["No completed runs to decide between."], []
     if chosen is None:
-        decision.reasons.append("No method meets your constraints:")
-        decision.reasons += [f"{m}: {'; '.join(why)}" for m, why in decision.excluded.items()]
-        return
+        excluded = [f"{m}: {'; '.join(why)}" for m, why in decision.excluded.items()]
+        return ["No method meets your constraints:", *excluded], []
     n = len(chosen.targets)
-    decision.reasons.append(
+    reasons.append(
         f"Quality: {chosen.method_id} scores {chosen.metric} {chosen.value:.3f} "
         f"(95% CI {chosen.low:.3f}-{chosen.high:.3f}) on {n} test examples."
     )
-    decision.reasons += [_versus(decision, other) for other in decision.candidates if other is not chosen]
-    decision.reasons.append(_cost(decision, chosen))
+    reasons += [_versus(decision, other) for other in decision.candidates if other is not chosen]
+    reasons.append(_cost(decision, chosen))
     if chosen.costs.latency_p95_ms is not None:
         limit = f" (your limit: {settings.max_latency_ms:g} ms)" if settings.max_latency_ms is not None else ""
-        decision.reasons.append(
+        reasons.append(
             f"Latency: {chosen.costs.latency_p50_ms:.0f} ms median, {chosen.costs.latency_p95_ms:.0f} ms p95 per "
             f"request served one at a time{limit}."
         )
     if chosen.stability:
         s = chosen.stability
-        decision.reasons.append(
+        reasons.append(
             f"Stability: across {len(s.get('scores', []))} rewordings of the prompt it scores {s['mean']:.3f} "
             f"± {s['std']:.3f}, worst {s['worst']:.3f}."
         )
     if chosen.sweep:
         w = chosen.sweep
         settings_text = ", ".join(f"{name}={value}" for name, value in w["params"].items())
-        decision.reasons.append(
+        reasons.append(
             f"Sweep: the best of {w['trials']} trials of {w['group']} on the validation split ({settings_text}, "
             f"validation {w['validation']:.3f}); all trials together took {w['sweep_train_seconds'] / 60:.1f} min "
             "to build."
         )
     if chosen.forgetting:
         f = chosen.forgetting
-        decision.reasons.append(
+        reasons.append(
             f"Forgetting: perplexity on general text went from {f['before']:.1f} to {f['after']:.1f} "
             f"({f['change']:+.1%}) after tuning."
         )
-    decision.reasons.append(_data(chosen))
-    _caveats(decision)
+    reasons.append(_data(chosen))
+    return reasons, _caveats(decision)
 
 
 def _versus(decision: Decision, other: Candidate) -> str:
@@ -100,12 +99,12 @@ def _data(chosen: Candidate) -> str:
     return f"Data: it learns nothing from the {sizes.get('train')} training examples{shown}; no training needed."
 
 
-def _caveats(decision: Decision) -> None:
-    chosen = decision.recommended
+def _caveats(decision: Decision) -> list[str]:
+    chosen, caveats = decision.recommended, []
     n = len(chosen.targets)
     if n < SMALL_TEST_SET:
         width = chosen.high - chosen.low
-        decision.caveats.append(
+        caveats.append(
             f"Only {n} test examples: the 95% interval is {width:.2f} wide. Use {SMALL_TEST_SET}+ to decide."
         )
     needed, same = [], []
@@ -118,12 +117,13 @@ def _caveats(decision: Decision) -> None:
         else:
             needed.append(f"{other.method_id} (about {count:,} test examples)")
     if needed:
-        decision.caveats.append(
+        caveats.append(
             f"The data are too few to separate {chosen.method_id} from {', '.join(needed)}: that is how many test "
             f"examples it takes to detect the observed difference with 80% power; you have {n}."
         )
     if same:
-        decision.caveats.append(
+        caveats.append(
             f"{chosen.method_id} makes as many errors as {', '.join(same)} on these {n} examples, so there is "
             "no difference to detect; the cheaper one is recommended."
         )
+    return caveats

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from tunewise.core.errors import TunewiseError
+from tunewise.core.typed import Problems, build
 from tunewise.decide.candidates import gather
-from tunewise.decide.recommend import Decision, decide
+from tunewise.decide.decision import Decision
+from tunewise.decide.recommend import decide
 from tunewise.decide.settings import DecisionConfig, PriceSheet
-from tunewise.errors import TunewiseError
 from tunewise.store import Store
-from tunewise.typed import Problems, build
 
 
-def decision_for(store: Store, experiment: str, config=None) -> Decision:
-    """``config`` (an ExperimentConfig) overrides the stored prices and constraints, e.g. a new volume."""
+def decision_for(
+    store: Store, experiment: str, settings: DecisionConfig | None = None, prices: PriceSheet | None = None
+) -> Decision:
+    """Under the settings and prices the experiment was stored with, unless new ones are given (e.g. another
+    volume or price sheet, to see whether the recommendation changes)."""
     snapshot = store.experiment_config(experiment)
-    if config is not None:
-        settings, prices = config.decision, config.prices
-    else:
-        settings = _rebuild(DecisionConfig, snapshot.get("decision"), experiment)
-        prices = _rebuild(PriceSheet, snapshot.get("prices"), experiment)
+    settings = settings or _rebuild(DecisionConfig, snapshot.get("decision"), experiment)
+    prices = prices or _rebuild(PriceSheet, snapshot.get("prices"), experiment)
     model = (snapshot.get("model") or {}).get("name")
     candidates = gather(store, experiment, prices, model)
     if not candidates:

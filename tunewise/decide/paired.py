@@ -8,7 +8,7 @@ import numpy as np
 
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.stats import PairedTest, holm, mcnemar_exact, paired_bootstrap
-from tunewise.evaluate.metrics import METRICS
+from tunewise.tasks.metrics import METRICS
 
 
 def paired_test(a: Candidate, b: Candidate, labels: Sequence[str] | None, seed: int = 0) -> PairedTest:

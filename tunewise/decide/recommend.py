@@ -5,48 +5,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from tunewise.decide.candidates import Candidate
-from tunewise.decide.costs import BreakEven, break_even
+from tunewise.decide.costs import break_even
+from tunewise.decide.decision import Decision
+from tunewise.decide.explain import explain
 from tunewise.decide.paired import against_leader
 from tunewise.decide.settings import DecisionConfig
-from tunewise.decide.stats import PairedTest
-
-
-@dataclass
-class Decision:
-    settings: DecisionConfig
-    candidates: list[Candidate]  # best primary metric first
-    labels: list[str] | None = None  # classification labels, when the task has them
-    excluded: dict[str, list[str]] = field(default_factory=dict)  # method id -> why it cannot be chosen
-    leader: Candidate | None = None  # best primary metric among the eligible
-    tests: dict[str, PairedTest] = field(default_factory=dict)  # method id -> leader vs it
-    chosen_tests: dict[str, PairedTest] = field(default_factory=dict)  # method id -> recommended vs it
-    top_group: list[Candidate] = field(default_factory=list)  # the leader and those tied with it
-    recommended: Candidate | None = None
-    pareto: list[str] = field(default_factory=list)
-    break_evens: list[BreakEven] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    caveats: list[str] = field(default_factory=list)
-
-    @property
-    def metric(self) -> str:
-        return self.candidates[0].metric if self.candidates else "metric"
-
-    def lifetime_usd(self, candidate: Candidate) -> float:
-        return candidate.costs.total_usd(self.settings.lifetime_requests)
-
-    def tied_with_leader(self, method_id: str) -> bool:
-        test = self.tests.get(method_id)
-        return test is not None and not test.significant(self.settings.alpha)
 
 
 def decide(
     candidates: list[Candidate], settings: DecisionConfig, labels: Sequence[str] | None = None, seed: int = 0
 ) -> Decision:
-    from tunewise.decide.explain import explain
-
     decision = Decision(settings, sorted(candidates, key=lambda c: -c.value), list(labels) if labels else None)
     elsewhere = _other_test_sets(decision.candidates)
     for method_id in elsewhere:
@@ -74,7 +44,7 @@ def decide(
         if decision.recommended is not decision.leader:
             rest = [c for c in comparable if c is not decision.recommended]
             decision.chosen_tests = against_leader(decision.recommended, rest, labels, seed)
-    explain(decision)
+    decision.reasons, decision.caveats = explain(decision)
     return decision
 
 

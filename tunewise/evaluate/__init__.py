@@ -1,7 +1,7 @@
 """Evaluation: the single path every method is measured by."""
 
-from tunewise.evaluate.evaluate import Evaluation, Score, evaluate, validation_score
-from tunewise.evaluate.latency import request_latency
-from tunewise.evaluate.metrics import METRICS
+from tunewise.evaluate.context import fit_context
+from tunewise.evaluate.evaluate import evaluate, predict, validation_score
+from tunewise.evaluate.measure import Measurer
 
-__all__ = ["METRICS", "Evaluation", "Score", "evaluate", "request_latency", "validation_score"]
+__all__ = ["Measurer", "evaluate", "fit_context", "predict", "validation_score"]

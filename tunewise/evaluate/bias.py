@@ -8,8 +8,8 @@ import re
 
 import numpy as np
 
-from tunewise.config import BiasConfig
-from tunewise.evaluate.metrics import METRICS
+from tunewise.evaluate.config import BiasConfig
+from tunewise.tasks.metrics import METRICS
 
 MIN_SLICE = 5  # slices smaller than this are listed but left out of the gap
 

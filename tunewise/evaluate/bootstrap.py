@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tunewise.evaluate.metrics import Metric
+from tunewise.tasks.metrics import Metric
 
 
 def bootstrap_interval(

@@ -9,13 +9,10 @@ import random
 import statistics
 import time
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
-from tunewise.data.split import Splits
-from tunewise.evaluate.evaluate import validation_score
-
-if TYPE_CHECKING:  # evaluation must not import the methods package at run time (methods import evaluation)
-    from tunewise.methods.base import FitContext
+from tunewise.core.adapted import FitContext
+from tunewise.core.items import Splits
+from tunewise.methods.base import Method
 
 
 def folds_of(items: list, k: int, seed: int, key=lambda item: item.target) -> list[list]:
@@ -31,8 +28,9 @@ def folds_of(items: list, k: int, seed: int, key=lambda item: item.target) -> li
     return folds
 
 
-def cross_validate(method, base, task, splits: Splits, params, ctx: FitContext) -> dict | None:
-    k = getattr(params, "cross_validation", None)
+def cross_validate(method: Method, base, task, splits: Splits, params, ctx: FitContext) -> dict | None:
+    """k-fold scores of ``method`` with ``params`` (k from the method's ``folds``), or None when it has none."""
+    k = method.folds(params)
     if not k:
         return None
     key = (lambda item: item.target) if task.is_classification else (lambda item: "")
@@ -47,6 +45,6 @@ def cross_validate(method, base, task, splits: Splits, params, ctx: FitContext) 
             resume_from=None,
         )
         adapted = method.fit(base, task, dataclasses.replace(splits, train=rest), params, fold_ctx)
-        scores.append(validation_score(adapted, task, held))
+        scores.append(fold_ctx.evaluate(adapted, held, desc=f"fold {i + 1}", intervals=False).score)
     mean, std = statistics.fmean(scores), statistics.stdev(scores)
     return {"folds": k, "scores": scores, "mean": mean, "std": std, "seconds": time.perf_counter() - started}

@@ -4,40 +4,14 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from tunewise.core.adapted import Adapted
+from tunewise.core.items import Item
+from tunewise.core.results import Evaluation, Prediction, Score
 from tunewise.evaluate.bootstrap import bootstrap_interval
-from tunewise.evaluate.metrics import metrics_for
-from tunewise.evaluate.predict import PREDICTORS, Prediction
-from tunewise.tasks.task import Item, Task
-
-if TYPE_CHECKING:  # evaluation must not import the methods package (methods import evaluation)
-    from tunewise.methods.base import Adapted
-
-
-@dataclass
-class Score:
-    value: float
-    low: float
-    high: float
-
-    def as_dict(self) -> dict:
-        return {"value": self.value, "low": self.low, "high": self.high}
-
-
-@dataclass
-class Evaluation:
-    predictions: list[Prediction]
-    metrics: dict[str, Score]
-    primary: str
-    seconds: float
-    prompt_tokens: float  # mean tokens per request
-    cost: dict = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return self.metrics[self.primary].value
+from tunewise.evaluate.predict import PREDICTORS
+from tunewise.tasks.metrics import metrics_for
+from tunewise.tasks.task import Task
 
 
 def evaluate(

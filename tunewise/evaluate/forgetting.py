@@ -12,7 +12,7 @@ import random
 
 import yaml
 
-from tunewise.fetch import WheelFile, fetch_folder
+from tunewise.core.fetch import WheelFile, fetch_folder
 
 GENERAL_TEXT = WheelFile(
     requirement="chatterbot-corpus==1.3.3",

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from tunewise.core.adapted import Adapted
+from tunewise.core.items import Item
 from tunewise.evaluate.predict import PREDICTORS
-from tunewise.tasks.task import Item, Task
-
-if TYPE_CHECKING:  # evaluation must not import the methods package (methods import evaluation)
-    from tunewise.methods.base import Adapted
+from tunewise.tasks.task import Task
 
 REQUESTS = 20
 BUDGET_SECONDS = 60  # slow methods (long reasoning) stop early, after at least MIN_REQUESTS

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from tunewise.core.adapted import Adapted
+from tunewise.core.items import Item
+from tunewise.core.results import Prediction
 from tunewise.evaluate.answers import extract_answer
-from tunewise.evaluate.metrics import METRICS, exact_match
-from tunewise.tasks.task import Item, Task
-
-if TYPE_CHECKING:  # evaluation must not import the methods package (methods import evaluation)
-    from tunewise.methods.base import Adapted
-
-
-@dataclass
-class Prediction:
-    origin: str
-    input: str
-    target: str
-    prediction: str
-    correct: bool
-    detail: dict = field(default_factory=dict)  # label scores, raw generation, ...
+from tunewise.tasks.metrics import METRICS, exact_match
+from tunewise.tasks.task import Task
 
 
 def predict_labels(adapted: Adapted, task: Task, items: list[Item], prompts: list[str], desc: str) -> list[Prediction]:

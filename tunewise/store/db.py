@@ -16,8 +16,9 @@ from alembic.config import Config
 from sqlalchemy import create_engine, delete, event, select
 from sqlalchemy.orm import sessionmaker
 
-from tunewise.errors import TunewiseError
-from tunewise.home import database_url
+from tunewise.core.errors import TunewiseError
+from tunewise.core.home import database_url
+from tunewise.core.record import Measurements
 from tunewise.store.schema import Experiment, PredictionRow, Run, StepMetric, now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,12 +66,22 @@ class Store:
             s.add(StepMetric(run_id=run_id, step=step, name=name, value=value))
 
     def finish_run(
-        self, run_id: int, *, metrics: dict, cost: dict, details: dict, artifact_path: str, predictions: list[dict]
+        self,
+        run_id: int,
+        *,
+        metrics: dict,
+        primary: str,
+        measurements: Measurements,
+        cost: dict,
+        details: dict,
+        artifact_path: str,
+        predictions: list[dict],
     ) -> None:
         """Results and predictions land together or not at all."""
         with self.session.begin() as s:
             run = s.get(Run, run_id)
-            run.metrics, run.cost, run.details, run.artifact_path = metrics, cost, details, artifact_path
+            run.metrics, run.primary_metric, run.measurements = metrics, primary, measurements.as_dict()
+            run.cost, run.details, run.artifact_path = cost, details, artifact_path
             run.status, run.finished_at = "completed", now()
             s.add_all(PredictionRow(run_id=run_id, **p) for p in predictions)
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tunewise.core.record import Measurements
+
 
 def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -41,10 +43,21 @@ class Run(Base):
     environment: Mapped[dict] = mapped_column(JSON)
     code_version: Mapped[str] = mapped_column(String(100))
     split_sizes: Mapped[dict] = mapped_column(JSON)
-    metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # test metric -> {value, low, high}
+    primary_metric: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    measurements: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # a core.record.Measurements
     cost: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     artifact_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    @property
+    def measured(self) -> Measurements:
+        return Measurements.from_dict(self.measurements)
+
+    @property
+    def primary_score(self) -> dict | None:
+        """The primary test metric's {value, low, high}, once completed."""
+        return (self.metrics or {}).get(self.primary_metric) if self.primary_metric else None
 
 
 class StepMetric(Base):

@@ -1,5 +1,6 @@
 """Tasks: turning examples into model inputs and answers."""
 
-from tunewise.tasks.task import Item, Task
+from tunewise.core.items import Item
+from tunewise.tasks.task import Task
 
 __all__ = ["Item", "Task"]

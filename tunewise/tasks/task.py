@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from tunewise.config import TaskConfig
-from tunewise.errors import InputError
-
-if TYPE_CHECKING:  # data.split imports this module; a run-time import back into data would be circular
-    from tunewise.data.examples import Example
+from tunewise.core.errors import InputError
+from tunewise.core.items import Item
+from tunewise.data.examples import Example
+from tunewise.data.privacy import redact
+from tunewise.tasks.config import TaskConfig
 
 MAX_INFERRED_LABELS = 50
 MAX_FIELD_CHARS = 100_000  # ~25k tokens: far past any context window this tool trains; almost surely a broken line
-
-
-@dataclass(frozen=True)
-class Item:
-    """One example ready for a model: the rendered input text and the expected answer."""
-
-    input: str
-    target: str
-    origin: str  # "file:line", so predictions can be traced back to the user's data
-    slice: str | None = None  # the value of the bias probe's column, when one is named
 
 
 @dataclass
@@ -129,12 +118,6 @@ class Task:
                     value=item.target,
                     fix=f"use one of {', '.join(self.labels)} or add it to task.labels",
                 )
-
-
-def redact(text: str) -> str:
-    from tunewise.data.privacy import redact as replace_personal_data
-
-    return replace_personal_data(text)
 
 
 def _text(value: object) -> str:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 import torch
+from tqdm.auto import tqdm
 from transformers import TrainerCallback
 
 
@@ -117,8 +118,6 @@ class TrainProgress(TrainerCallback):
         self.desc, self.bar, self.postfix = desc, None, {}
 
     def on_train_begin(self, args, state, control, **kwargs):
-        from tqdm.auto import tqdm
-
         self.bar = tqdm(total=state.max_steps, desc=self.desc, unit="step", leave=False)
 
     def on_step_end(self, args, state, control, **kwargs):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import tempfile
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-from tunewise.tasks.task import Item
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.items import Item
 from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget, TrainProgress
 from tunewise.training.checkpoints import SaveTrainingState, checkpoint_step, restore_training_state
 from tunewise.training.loss import KeepAnswerLogits, answer_only_loss
@@ -19,9 +19,6 @@ from tunewise.training.settings import TrainSettings
 
 # transformers' Trainer calls its own deprecated property; the warning is not actionable for tunewise users.
 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-
-if TYPE_CHECKING:  # methods import training; importing methods here at run time would be circular
-    from tunewise.methods.base import Adapted, FitContext
 
 
 @dataclass
@@ -60,7 +57,7 @@ def train_causal_lm(
 
     best = BestOnTaskMetric(
         model,
-        validate=lambda: ctx.validate(adapted) if ctx.validate else 0.0,
+        validate=lambda: ctx.validate(adapted),
         every=settings.eval_every,
         patience=settings.patience,
         log=log,

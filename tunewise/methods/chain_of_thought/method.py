@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tunewise.errors import TunewiseError
-from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.prompt import PromptSettings, base_program
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.errors import TunewiseError
+from tunewise.methods.base import register
+from tunewise.methods.prompt import PromptSettings, base_program, check_prompt, load_prompt
 
 STEP_BY_STEP = "Think step by step. Then write the final answer on its own line as 'Answer: <answer>'."
 
@@ -25,6 +26,7 @@ class ChainOfThoughtConfig(PromptSettings):
 @register("chain_of_thought")
 class ChainOfThought:
     config_class = ChainOfThoughtConfig
+    trains_weights = False
 
     def check(self, config: ChainOfThoughtConfig, task, splits) -> None:
         if task.is_classification:
@@ -32,9 +34,19 @@ class ChainOfThought:
                 "chain_of_thought is for generation tasks (classification is scored by label likelihood); "
                 "set task.type: generation or remove the method"
             )
+        check_prompt(config, task)
+
+    def folds(self, config: ChainOfThoughtConfig) -> None:
+        return None  # nothing is trained
 
     def fit(self, base, task, splits, config: ChainOfThoughtConfig, ctx: FitContext) -> Adapted:
         program = base_program(config, task)
         program.instruction = " ".join(part for part in (program.instruction, config.reasoning_instruction) if part)
         program.reasoning, program.max_new_tokens = True, config.max_new_tokens
         return Adapted(method="chain_of_thought", backend=base, program=program)
+
+    def load(self, base, task, directory) -> Adapted:
+        return load_prompt("chain_of_thought", base, directory)
+
+    def summary(self, details: dict) -> list:
+        return []

@@ -4,13 +4,16 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.errors import TunewiseError
+from tunewise.core.items import Item
+from tunewise.core.sections import Section
 from tunewise.data.examples import load_examples
-from tunewise.errors import TunewiseError
-from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.distill.teacher import TeacherSettings, label, teacher_program
-from tunewise.methods.lora import LoraSettings, train_lora
+from tunewise.methods.base import register
+from tunewise.methods.distill.teacher import TeacherSettings, label, teacher_program, teacher_sections
+from tunewise.methods.lora import LoraSettings, load_lora, train_lora
 from tunewise.methods.lora.quantized import check_quantization
-from tunewise.tasks.task import Item
+from tunewise.methods.weights import check_training, training_folds
 
 
 @dataclass
@@ -30,19 +33,24 @@ class DistillSettings(LoraSettings):
 @register("distill")
 class Distill:
     config_class = DistillSettings
+    trains_weights = True
 
     def check(self, config: DistillSettings, task, splits) -> None:
         """The teacher and the unlabeled file are checked before any model loads."""
+        check_training(config, task, splits)
         config.teacher.check()
         check_quantization(config.quantization)
         unlabeled_inputs(config, task)
+
+    def folds(self, config: DistillSettings) -> int | None:
+        return training_folds(config)
 
     def fit(self, base, task, splits, config: DistillSettings, ctx: FitContext) -> Adapted:
         teacher_backend = config.teacher.backend(base, ctx.seed)
         program = teacher_program(config.teacher, config, task, splits.train, ctx.seed)
         teacher = Adapted(method="teacher", backend=teacher_backend, program=program)
         inputs = list(splits.train) + unlabeled_inputs(config, task)
-        answers, record = label(teacher, task, inputs, splits.test, ctx.seed)
+        answers, record = label(teacher, task, inputs, splits.test, ctx)
         taught = [Item(item.input, answer, item.origin) for item, answer in zip(inputs, answers, strict=True) if answer]
         if not taught:
             raise TunewiseError("distill: the teacher gave no usable answer; check its prompt or pick another teacher")
@@ -50,6 +58,12 @@ class Distill:
         details = {"teacher": record}
         student_splits = dataclasses.replace(splits, train=taught)
         return train_lora("distill", base, task, student_splits, config, ctx, details)
+
+    def load(self, base, task, directory: Path) -> Adapted:
+        return load_lora("distill", base, directory)
+
+    def summary(self, details: dict) -> list[Section]:
+        return teacher_sections(details.get("teacher"))
 
 
 def unlabeled_inputs(config: DistillSettings, task) -> list[Item]:

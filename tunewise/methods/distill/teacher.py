@@ -8,12 +8,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tunewise.errors import InputError
-from tunewise.evaluate.evaluate import evaluate, predict
-from tunewise.methods.base import Adapted
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.errors import InputError
+from tunewise.core.format import human_count
+from tunewise.core.items import Item
+from tunewise.core.sections import Section
 from tunewise.methods.few_shot.selection import balanced_demos, random_demos
 from tunewise.methods.prompt import base_program
-from tunewise.tasks.task import Item
+from tunewise.models.config import ModelConfig
+from tunewise.models.load import load_base
+from tunewise.models.packaged import MODELS
 
 
 @dataclass
@@ -38,16 +42,11 @@ class TeacherSettings:
                 fix="point at a folder saved with save_pretrained, or use teacher.name",
             )
         if self.name:
-            from tunewise.models.packaged import MODELS
-
             MODELS.get(self.name)  # an unknown name is reported with the choices
 
     def backend(self, base, seed: int):
         if not self.name and not self.path:
             return base
-        from tunewise.config import ModelConfig
-        from tunewise.models import load_base
-
         return load_base(ModelConfig(name=self.name, path=self.path, batch_size=self.batch_size), seed)
 
 
@@ -60,12 +59,12 @@ def teacher_program(settings: TeacherSettings, config, task, train: list[Item], 
     return program
 
 
-def label(teacher: Adapted, task, inputs: list[Item], test: list[Item], seed: int) -> tuple[list[str], dict]:
+def label(teacher: Adapted, task, inputs: list[Item], test: list[Item], ctx: FitContext) -> tuple[list[str], dict]:
     """The teacher's answer for every input, and a record of its quality (on the test split) and cost."""
     started = time.perf_counter()
-    answers = [p.prediction for p in predict(teacher, task, inputs, desc="distill: teacher answers")]
+    answers = [p.prediction for p in ctx.predict(teacher, inputs, desc="distill: teacher answers")]
     seconds = time.perf_counter() - started
-    quality = evaluate(teacher, task, test, desc="distill: teacher on test", seed=seed)
+    quality = ctx.evaluate(teacher, test, desc="distill: teacher on test")
     gold = [(answer, item.target) for answer, item in zip(answers, inputs, strict=True) if item.target]
     record = {
         "model": teacher.backend.name,
@@ -80,3 +79,22 @@ def label(teacher: Adapted, task, inputs: list[Item], test: list[Item], seed: in
         "prompt_tokens_per_request": quality.cost["prompt_tokens_per_request"],
     }
     return answers, record
+
+
+def teacher_sections(teacher: dict | None) -> list[Section]:
+    """A distilled run's teacher: how good it is, and what labelling the student's data cost."""
+    if not teacher:
+        return []
+    primary = teacher["metric"]
+    score = teacher["test"][primary]
+    agreement = teacher.get("agreement_with_gold")
+    agreed = f", agrees with the gold training labels on {agreement:.1%}" if agreement is not None else ""
+    return [
+        Section(
+            f"teacher: {teacher['model']} ({human_count(teacher['params'])} params, {teacher['demos']} "
+            f"demonstrations) scores {primary} {score['value']:.3f} [{score['low']:.3f}, {score['high']:.3f}] on "
+            f"the test split{agreed}; it answered {teacher['answered']} inputs "
+            f"({teacher.get('unlabeled_inputs', 0)} unlabeled) in {teacher['label_seconds']:.0f} s, "
+            f"{teacher['seconds_per_example'] * 1000:.0f} ms/example batched"
+        )
+    ]

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
-from tunewise.errors import TunewiseError
-from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.few_shot.selection import NearestDemos, balanced_demos, random_demos
-from tunewise.methods.prompt import PromptSettings, base_program
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.errors import TunewiseError
+from tunewise.methods.base import register
+from tunewise.methods.few_shot.selection import POOL, NearestDemos, balanced_demos, load_pool, random_demos, save_pool
+from tunewise.methods.prompt import PromptSettings, base_program, check_prompt, load_prompt
+from tunewise.models.embeddings import ENCODERS, Embedder
 
 FIXED = {"random": random_demos, "balanced": balanced_demos}
 
@@ -37,28 +40,33 @@ class FewShotConfig(PromptSettings):
 class FewShot:
     config_class = FewShotConfig
 
+    trains_weights = False
+
     def check(self, config: FewShotConfig, task, splits) -> None:
         """Called before any model is loaded."""
+        check_prompt(config, task)
         if config.k > len(splits.train):
             raise TunewiseError(
                 f"few_shot k={config.k} but the training split has {len(splits.train)} examples; "
                 "lower k or give more training data"
             )
         if config.selection == "similar":
-            from tunewise.models.embeddings import ENCODERS
-
             ENCODERS.get(config.encoder)  # an unknown encoder is named with the choices
+
+    def folds(self, config: FewShotConfig) -> None:
+        return None  # nothing is trained
 
     def fit(self, base, task, splits, config: FewShotConfig, ctx: FitContext) -> Adapted:
         program = base_program(config, task)
         rng = random.Random(ctx.seed)
         details = {"selection": config.selection, "k": config.k, "order": config.order}
+        adapted = Adapted(method="few_shot", backend=base, program=program, details=details)
         if config.selection == "similar":
-            from tunewise.models.embeddings import Embedder
-
-            embedder = Embedder.packaged(config.encoder)
-            program.select_demos = NearestDemos(splits.train, config.k, embedder.embed, config.order == "nearest_last")
-            details["encoder"] = config.encoder
+            nearest_last = config.order == "nearest_last"
+            program.select_demos = NearestDemos(splits.train, config.k, _embed(config.encoder), nearest_last)
+            details |= {"encoder": config.encoder, "nearest_last": nearest_last}
+            # The examples to choose from ship with the artifact: serving needs them.
+            adapted.save_files = lambda folder: save_pool(folder / POOL, splits.train)
         else:
             # One fixed, seeded set for every request: the prompt prefix is identical across requests, which is
             # what a deployment would do and what lets the prefix be cached.
@@ -67,4 +75,20 @@ class FewShot:
                 rng.shuffle(demos)
             program.demos = [(item.input, item.target) for item in demos]
             details["demo_origins"] = [item.origin for item in demos]
-        return Adapted(method="few_shot", backend=base, program=program, details=details)
+        return adapted
+
+    def load(self, base, task, directory: Path) -> Adapted:
+        adapted = load_prompt("few_shot", base, directory)
+        details = adapted.details
+        if details.get("selection") == "similar":
+            pool = load_pool(directory / POOL)
+            embed = _embed(details["encoder"])
+            adapted.program.select_demos = NearestDemos(pool, details["k"], embed, details["nearest_last"])
+        return adapted
+
+    def summary(self, details: dict) -> list:
+        return []
+
+
+def _embed(encoder: str):
+    return Embedder.packaged(encoder).embed

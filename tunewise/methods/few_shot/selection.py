@@ -3,13 +3,27 @@ each request by sentence embedding (chosen per request, so the prompt prefix is 
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
-from tunewise.methods.prompt import Demo
-from tunewise.tasks.task import Item
+from tunewise.core.fetch import atomic_write_text
+from tunewise.core.items import Item
+from tunewise.core.prompt import Demo
+
+POOL = "demo_pool.json"  # the training examples selection: similar chooses from, saved with the artifact
+
+
+def save_pool(path: Path, train: list[Item]) -> None:
+    rows = [{"input": item.input, "target": item.target, "origin": item.origin} for item in train]
+    atomic_write_text(path, json.dumps(rows))
+
+
+def load_pool(path: Path) -> list[Item]:
+    return [Item(row["input"], row["target"], row["origin"]) for row in json.loads(path.read_text("utf-8"))]
 
 
 def random_demos(train: list[Item], k: int, rng: random.Random) -> list[Item]:

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from tunewise.methods.base import Adapted, FitContext, register
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.methods.base import register
 from tunewise.methods.prompt import PromptSettings
-from tunewise.methods.weights import train_weights
+from tunewise.methods.weights import check_training, load_weights, train_weights, training_folds
+from tunewise.models.safe import load_causal_lm
 from tunewise.training import TrainSettings
 
 
@@ -25,6 +28,13 @@ class FullFtSettings(PromptSettings, TrainSettings):
 @register("full_ft")
 class FullFineTuning:
     config_class = FullFtSettings
+    trains_weights = True
+
+    def check(self, config: FullFtSettings, task, splits) -> None:
+        check_training(config, task, splits)
+
+    def folds(self, config: FullFtSettings) -> int | None:
+        return training_folds(config)
 
     def fit(self, base, task, splits, config: FullFtSettings, ctx: FitContext) -> Adapted:
         model = copy.deepcopy(base.model)  # the shared base stays untouched for the other methods
@@ -34,3 +44,9 @@ class FullFineTuning:
             model.get_input_embeddings().weight.requires_grad = False
         details = {"full_ft": {"freeze_embeddings": config.freeze_embeddings}}
         return train_weights("full_ft", base, model, task, splits, config, ctx, details)
+
+    def load(self, base, task, directory: Path) -> Adapted:
+        return load_weights("full_ft", base, directory, lambda weights: load_causal_lm(weights, field="artifact"))
+
+    def summary(self, details: dict) -> list:
+        return []

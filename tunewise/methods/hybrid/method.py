@@ -1,44 +1,59 @@
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.lora import LoraSettings, train_lora
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.sections import Section
+from tunewise.methods.base import register
+from tunewise.methods.lora import LoraSettings, load_lora, train_lora
 from tunewise.methods.lora.quantized import check_quantization
-from tunewise.methods.prompt_search import PromptSearch, PromptSearchConfig
+from tunewise.methods.prompt_search import SearchSettings, check_search, search_prompt
+from tunewise.methods.prompt_search.summary import search_sections
+from tunewise.methods.weights import check_training, training_folds
+
+
+@dataclass
+class HybridSearch(SearchSettings):
+    """prompt_search's settings with hybrid's defaults: demonstrations lengthen every training sequence k-fold
+    and proposals cost generation, so both are off unless asked for."""
+
+    proposals: int = field(default=0, metadata={"help": "instructions a proposer writes from failing examples"})
+    k: int = field(default=0, metadata={"help": "demonstrations bootstrapped into the prompt"})
+    max_evaluations: int = field(default=8, metadata={"help": "budget: candidate evaluations on validation"})
 
 
 @dataclass
 class HybridSettings(LoraSettings):
-    search: bool = field(
-        default=True, metadata={"help": "search the prompt first; false: train with the prompt given here"}
+    search: HybridSearch | None = field(
+        default_factory=HybridSearch,
+        metadata={"help": "prompt search settings (as prompt_search's); null: train with the prompt given here"},
     )
-    instructions: list[str] = field(default_factory=list, metadata={"help": "your own candidate instructions"})
-    templates: bool = field(default=True, metadata={"help": "also try built-in rewrites of the instruction"})
-    proposals: int = field(default=0, metadata={"help": "instructions a proposer writes from failing examples"})
-    proposer: str = field(default="base", metadata={"help": "'base', a packaged model name or a model folder"})
-    # Demonstrations lengthen every training sequence k-fold; off unless asked for.
-    k: int = field(default=0, metadata={"help": "demonstrations bootstrapped into the prompt"})
-    max_evaluations: int = field(default=8, metadata={"help": "budget: candidate evaluations on validation"})
-    failures_shown: int = field(default=3, metadata={"help": "failing examples shown to the proposer"})
-
-    def search_config(self) -> PromptSearchConfig:
-        names = {f.name for f in dataclasses.fields(PromptSearchConfig)}
-        return PromptSearchConfig(**{name: getattr(self, name) for name in names})
 
 
 @register("hybrid")
 class Hybrid:
     config_class = HybridSettings
+    trains_weights = True
 
     def check(self, config: HybridSettings, task, splits) -> None:
-        PromptSearch().check(config.search_config(), task, splits)
+        check_training(config, task, splits)
         check_quantization(config.quantization)
+        if config.search:
+            check_search(config.search)
+
+    def folds(self, config: HybridSettings) -> int | None:
+        return training_folds(config)
 
     def fit(self, base, task, splits, config: HybridSettings, ctx: FitContext) -> Adapted:
-        if not config.search:
+        if config.search is None:
             return train_lora("hybrid", base, task, splits, config, ctx, {"prompt_source": "given"})
-        searched = PromptSearch().fit(base, task, splits, config.search_config(), ctx)
+        searched = search_prompt(base, task, splits, config, config.search, ctx)
         details = {"prompt_source": "prompt_search", **searched.details}
         return train_lora("hybrid", base, task, splits, config, ctx, details, program=searched.program)
+
+    def load(self, base, task, directory: Path) -> Adapted:
+        return load_lora("hybrid", base, directory)
+
+    def summary(self, details: dict) -> list[Section]:
+        return search_sections(details)

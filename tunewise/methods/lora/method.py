@@ -2,12 +2,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
-from tunewise.methods.base import Adapted, FitContext, register
+from peft import LoraConfig, get_peft_model
+
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.methods.base import register
 from tunewise.methods.lora.quantized import check_quantization, quantized_copy
 from tunewise.methods.prompt import PromptSettings
-from tunewise.methods.weights import train_weights
+from tunewise.methods.weights import check_training, load_weights, train_weights, training_folds
+from tunewise.models.safe import load_adapter
 from tunewise.training import TrainSettings
 
 
@@ -38,18 +43,27 @@ class LoraSettings(PromptSettings, TrainSettings):
 @register("lora")
 class Lora:
     config_class = LoraSettings
+    trains_weights = True
 
     def check(self, config: LoraSettings, task, splits) -> None:
+        check_training(config, task, splits)
         check_quantization(config.quantization)
+
+    def folds(self, config: LoraSettings) -> int | None:
+        return training_folds(config)
 
     def fit(self, base, task, splits, config: LoraSettings, ctx: FitContext) -> Adapted:
         return train_lora("lora", base, task, splits, config, ctx)
 
+    def load(self, base, task, directory: Path) -> Adapted:
+        return load_lora("lora", base, directory)
+
+    def summary(self, details: dict) -> list:
+        return []
+
 
 def lora_model(base, config: LoraSettings):
     """A LoRA-wrapped copy of the base (or of a k-bit reload of it, for QLoRA) and a description of it."""
-    from peft import LoraConfig, get_peft_model
-
     targets = "all-linear" if config.target_modules == ["all-linear"] else list(config.target_modules)
     peft_config = LoraConfig(
         task_type="CAUSAL_LM",
@@ -73,3 +87,8 @@ def train_lora(
     model, adapter = lora_model(base, config)
     details = {"adapter": adapter, **(details or {})}
     return train_weights(method, base, model, task, splits, config, ctx, details, program=program)
+
+
+def load_lora(method: str, base, directory: Path) -> Adapted:
+    """LoRA adapters read back over a copy of the base (for lora and the methods built on it)."""
+    return load_weights(method, base, directory, lambda weights: load_adapter(base.model, weights))

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import importlib.util
 
-from tunewise.errors import TunewiseError
+import torch
+from peft import prepare_model_for_kbit_training
+from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+from tunewise.core.errors import TunewiseError
 
 
 def check_quantization(bits: str | None) -> None:
     if bits is None:
         return
-    import torch
-
     if not torch.cuda.is_available():
         raise TunewiseError(
             f"quantization {bits} (QLoRA) needs a CUDA GPU and this machine has none; "
@@ -24,10 +26,6 @@ def check_quantization(bits: str | None) -> None:
 
 def quantized_copy(base, bits: str):
     """A fresh k-bit copy of the base model from its folder, prepared for adapter training."""
-    import torch
-    from peft import prepare_model_for_kbit_training
-    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
-
     if base.source is None:
         raise TunewiseError("quantization needs a base model loaded from a folder")
     if bits == "4bit":

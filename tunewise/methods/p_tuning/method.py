@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
-from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.soft_prompts import SoftPromptSettings, train_soft_prompt
+from peft import PromptEncoderConfig
+
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.methods.base import register
+from tunewise.methods.soft_prompts import SoftPromptSettings, load_soft_prompt, train_soft_prompt
+from tunewise.methods.weights import check_training, training_folds
 
 
 @dataclass
@@ -22,10 +27,15 @@ class PTuningSettings(SoftPromptSettings):
 @register("p_tuning")
 class PTuning:
     config_class = PTuningSettings
+    trains_weights = True
+
+    def check(self, config, task, splits) -> None:
+        check_training(config, task, splits)
+
+    def folds(self, config) -> int | None:
+        return training_folds(config)
 
     def fit(self, base, task, splits, config: PTuningSettings, ctx: FitContext) -> Adapted:
-        from peft import PromptEncoderConfig
-
         peft_config = PromptEncoderConfig(
             task_type="CAUSAL_LM",
             num_virtual_tokens=config.virtual_tokens,
@@ -34,3 +44,9 @@ class PTuning:
         )
         details = {"encoder": config.encoder, "encoder_size": config.encoder_size}
         return train_soft_prompt("p_tuning", base, task, splits, config, ctx, peft_config, details)
+
+    def load(self, base, task, directory: Path) -> Adapted:
+        return load_soft_prompt("p_tuning", base, directory)
+
+    def summary(self, details: dict) -> list:
+        return []

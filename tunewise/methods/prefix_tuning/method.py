@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.soft_prompts import SoftPromptSettings, train_soft_prompt
+from peft import PrefixTuningConfig
+
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.methods.base import register
+from tunewise.methods.soft_prompts import SoftPromptSettings, load_soft_prompt, train_soft_prompt
+from tunewise.methods.weights import check_training, training_folds
 
 
 @dataclass
@@ -23,10 +28,15 @@ class PrefixTuningSettings(SoftPromptSettings):
 @register("prefix_tuning")
 class PrefixTuning:
     config_class = PrefixTuningSettings
+    trains_weights = True
+
+    def check(self, config, task, splits) -> None:
+        check_training(config, task, splits)
+
+    def folds(self, config) -> int | None:
+        return training_folds(config)
 
     def fit(self, base, task, splits, config: PrefixTuningSettings, ctx: FitContext) -> Adapted:
-        from peft import PrefixTuningConfig
-
         peft_config = PrefixTuningConfig(
             task_type="CAUSAL_LM",
             num_virtual_tokens=config.virtual_tokens,
@@ -35,3 +45,9 @@ class PrefixTuning:
         )
         details = {"projection": config.projection_size if config.projection else None}
         return train_soft_prompt("prefix_tuning", base, task, splits, config, ctx, peft_config, details)
+
+    def load(self, base, task, directory: Path) -> Adapted:
+        return load_soft_prompt("prefix_tuning", base, directory)
+
+    def summary(self, details: dict) -> list:
+        return []

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 
-from tunewise.evaluate.evaluate import evaluate
-from tunewise.methods.base import Adapted
-from tunewise.methods.prompt import Demo
-from tunewise.tasks.task import Item, Task
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.items import Item
+from tunewise.core.prompt import Demo
+from tunewise.tasks.task import Task
 
 
 def template_instructions(instruction: str, task: Task) -> list[str]:
@@ -24,11 +24,11 @@ def template_instructions(instruction: str, task: Task) -> list[str]:
     return rewrites
 
 
-def bootstrap_demos(adapted: Adapted, task: Task, train: list[Item], k: int, seed: int) -> tuple[list[Demo], int]:
+def bootstrap_demos(adapted: Adapted, task: Task, train: list[Item], k: int, ctx: FitContext) -> tuple[list[Demo], int]:
     """Up to ``k`` training examples the current program answers correctly (their gold answers shown), one
     label at a time for classification so the set stays balanced; returns the demos and examples tried."""
-    pool = random.Random(seed).sample(train, min(len(train), 4 * k))
-    predictions = evaluate(adapted, task, pool, desc="bootstrapping demos", intervals=False).predictions
+    pool = random.Random(ctx.seed).sample(train, min(len(train), 4 * k))
+    predictions = ctx.evaluate(adapted, pool, desc="bootstrapping demos", intervals=False).predictions
     right = [item for item, p in zip(pool, predictions, strict=True) if p.correct]
     if task.labels:
         by_label = {label: [i for i in right if i.target == label] for label in task.labels}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tunewise.evaluate.predict import Prediction
+from tunewise.core.results import Prediction
 
 MAX_INSTRUCTION_CHARS = 400
 PREFIX = re.compile(r"^(?:improved |new |better )?instruction\s*:\s*", re.IGNORECASE)

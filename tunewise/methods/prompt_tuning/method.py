@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import torch
+from peft import PromptTuningConfig, PromptTuningInit
 
-from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.soft_prompts import SoftPromptSettings, train_soft_prompt
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.methods.base import register
+from tunewise.methods.soft_prompts import SoftPromptSettings, load_soft_prompt, train_soft_prompt
+from tunewise.methods.weights import check_training, training_folds
 
 
 @dataclass
@@ -22,10 +26,15 @@ class PromptTuningSettings(SoftPromptSettings):
 @register("prompt_tuning")
 class PromptTuning:
     config_class = PromptTuningSettings
+    trains_weights = True
+
+    def check(self, config, task, splits) -> None:
+        check_training(config, task, splits)
+
+    def folds(self, config) -> int | None:
+        return training_folds(config)
 
     def fit(self, base, task, splits, config: PromptTuningSettings, ctx: FitContext) -> Adapted:
-        from peft import PromptTuningConfig, PromptTuningInit
-
         init = PromptTuningInit.SAMPLE_VOCAB if config.init == "vocab" else PromptTuningInit.RANDOM
         peft_config = PromptTuningConfig(
             task_type="CAUSAL_LM", num_virtual_tokens=config.virtual_tokens, prompt_tuning_init=init
@@ -38,6 +47,12 @@ class PromptTuning:
                 _embed_text(model, base, text, config.virtual_tokens)
 
         return train_soft_prompt("prompt_tuning", base, task, splits, config, ctx, peft_config, details, from_text)
+
+    def load(self, base, task, directory: Path) -> Adapted:
+        return load_soft_prompt("prompt_tuning", base, directory)
+
+    def summary(self, details: dict) -> list:
+        return []
 
 
 def _embed_text(model, base, text: str, length: int) -> None:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tunewise.methods.base import Adapted, FitContext, register
-from tunewise.methods.prompt import PromptSettings, base_program
+from tunewise.core.adapted import Adapted, FitContext
+from tunewise.methods.base import register
+from tunewise.methods.prompt import PromptSettings, base_program, check_prompt, load_prompt
 
 
 @dataclass
@@ -14,6 +15,19 @@ class ZeroShotConfig(PromptSettings):
 @register("zero_shot")
 class ZeroShot:
     config_class = ZeroShotConfig
+    trains_weights = False
+
+    def check(self, config: ZeroShotConfig, task, splits) -> None:
+        check_prompt(config, task)
+
+    def folds(self, config: ZeroShotConfig) -> None:
+        return None  # nothing is trained
 
     def fit(self, base, task, splits, config: ZeroShotConfig, ctx: FitContext) -> Adapted:
         return Adapted(method="zero_shot", backend=base, program=base_program(config, task))
+
+    def load(self, base, task, directory) -> Adapted:
+        return load_prompt("zero_shot", base, directory)
+
+    def summary(self, details: dict) -> list:
+        return []

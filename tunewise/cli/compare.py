@@ -1,0 +1,70 @@
+"""`tunewise compare` and `report`: the leaderboard, the recommendation and the HTML report of an experiment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tunewise.cli.console import experiment_arg, out, set_option
+from tunewise.decide.decision import Decision
+from tunewise.decide.load import decision_for
+from tunewise.report.html import write_report as write_html
+from tunewise.report.leaderboard import leaderboard_table
+from tunewise.report.summary import print_decision
+from tunewise.report.sweeps import sweep_tables
+from tunewise.run.config import ExperimentConfig
+from tunewise.store import Store
+
+
+@click.command()
+@click.argument("experiment")
+@set_option(help="Override a setting (YAML file only).")
+def compare(experiment: str, overrides: tuple[str, ...]):
+    """Leaderboard and recommendation of EXPERIMENT (its name, or its YAML file).
+
+    Each method's latest completed run, paired tests against the best, and what each costs."""
+    name, config = experiment_arg(experiment, overrides)
+    print_leaderboard(Store(), name, config, recommendation=True)
+
+
+@click.command()
+@click.argument("experiment")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write [default: NAME.html]"
+)
+@set_option(help="With a YAML file: try other prices or constraints, e.g. --set decision.requests_per_month=1000000.")
+def report(experiment: str, output: Path | None, overrides: tuple[str, ...]):
+    """Write a self-contained HTML report of EXPERIMENT and print its summary.
+
+    EXPERIMENT is its name or its YAML file. The report opens offline in any browser: the recommendation and
+    its reasons, the leaderboard with confidence intervals and paired tests, quality vs cost with the Pareto
+    front, break-even volumes, learning curves, stability, confusion matrices, and the test examples on which
+    the methods disagree.
+    """
+    name, config = experiment_arg(experiment, overrides)
+    decision = _decision(Store(), name, config)
+    print_decision(out, decision)
+    write_report(decision, name, output or Path(f"{name}.html"))
+
+
+def print_leaderboard(store: Store, name: str, config: ExperimentConfig | None = None, recommendation=False):
+    decision = _decision(store, name, config)
+    out.print(leaderboard_table(f"{name}: test split", decision))
+    for table in sweep_tables(store.latest_completed(name)):
+        out.print(table)
+    if recommendation:
+        print_decision(out, decision)
+    return decision
+
+
+def write_report(decision: Decision, name: str, path: Path) -> None:
+    write_html(decision, name, path)
+    out.print(f"report: {path.resolve()}")
+
+
+def _decision(store: Store, name: str, config: ExperimentConfig | None) -> Decision:
+    """Under the stored settings, or under a YAML file's (which may try other prices or constraints)."""
+    if config is None:
+        return decision_for(store, name)
+    return decision_for(store, name, config.decision, config.prices)

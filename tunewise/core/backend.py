@@ -1,0 +1,49 @@
+"""What a base model offers: ``Backend`` for every model (local or behind an API), ``TrainableBackend`` for the
+local models that methods can train. Methods and evaluation use nothing else of a model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class Backend(Protocol):
+    name: str
+
+    def render(self, messages: list[dict[str, str]]) -> str:
+        """Messages -> the exact prompt text the model sees (its chat template), ending where the answer begins."""
+
+    def score(self, prompts: Sequence[str], candidates: Sequence[str], desc: str = "") -> np.ndarray:
+        """Log-likelihood of each candidate continuation after each prompt: shape (len(prompts), len(candidates))."""
+
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "") -> list[str]:
+        """Greedy completions, cut at the first stop sequence."""
+
+    def text_log_likelihood(self, texts: Sequence[str], desc: str = "") -> tuple[float, int]:
+        """Summed log-probability of every token of ``texts`` after its first, and how many tokens that is."""
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model reads for ``text``."""
+
+    def parameter_count(self) -> int:
+        """Parameters of the network that answers a request (for compute estimates)."""
+
+
+class TrainableBackend(Backend, Protocol):
+    """A local model whose weights methods copy, wrap (PEFT) and train."""
+
+    model: Any  # the torch module (a transformers causal LM)
+    tokenizer: Any
+    source: Path | None  # the model folder, for methods that reload it differently (QLoRA)
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` without special tokens."""
+
+    def training_features(self, prompt: str, answer: str) -> dict[str, list[int]]:
+        """input_ids / attention_mask / labels where only the answer is learned."""
+
+    def with_model(self, model: Any, prefix: Any = None) -> TrainableBackend:
+        """The same tokenizer and settings over another model (the base wrapped with an adapter, or a copy)."""

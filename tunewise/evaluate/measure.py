@@ -1,0 +1,58 @@
+"""Everything measured about an adapted model once it is built, in one call: the test metrics with intervals,
+latency, prompt stability, forgetting and the bias probe. Every method goes through exactly this."""
+
+from __future__ import annotations
+
+from tunewise.core.adapted import Adapted
+from tunewise.core.backend import Backend
+from tunewise.core.items import Item
+from tunewise.core.record import Measurements
+from tunewise.core.results import Evaluation
+from tunewise.evaluate.bias import bias_probe
+from tunewise.evaluate.config import BiasConfig, ForgettingConfig, StabilityConfig
+from tunewise.evaluate.evaluate import evaluate
+from tunewise.evaluate.forgetting import forgetting, general_text, perplexity
+from tunewise.evaluate.latency import request_latency
+from tunewise.evaluate.stability import prompt_stability
+from tunewise.tasks.task import Task
+
+
+class Measurer:
+    """Measures adapted models on one test split; the base model's general-text perplexity (the forgetting
+    baseline) is computed once, the first time a tuned model needs it."""
+
+    def __init__(
+        self,
+        task: Task,
+        test: list[Item],
+        *,
+        stability: StabilityConfig,
+        forgetting: ForgettingConfig,
+        bias: BiasConfig,
+        seed: int,
+        base: Backend,
+    ):
+        self.task, self.test, self.seed, self.base = task, test, seed, base
+        self.stability, self.forgetting, self.bias = stability, forgetting, bias
+        self._general: tuple[list[str], float] | None = None
+
+    def measure(self, adapted: Adapted, desc: str) -> tuple[Evaluation, Measurements]:
+        result = evaluate(adapted, self.task, self.test, desc=f"{desc}: test", seed=self.seed)
+        result.cost.update(request_latency(adapted, self.task, self.test))
+        measured = Measurements(
+            stability=prompt_stability(adapted, self.task, self.test, self.stability, self.seed),
+            forgetting=self._forgetting(adapted),
+            bias=bias_probe(self.bias, self.task, self.test, result.predictions, self.seed),
+        )
+        return result, measured
+
+    def _forgetting(self, adapted: Adapted) -> dict | None:
+        """The tuned model's forgetting score; None when it learned nothing or the check is off."""
+        count = self.forgetting.texts
+        if not adapted.trainable_params or not count:
+            return None
+        if self._general is None:
+            texts = general_text(count, self.seed)
+            self._general = texts, perplexity(self.base, texts, desc="base model: general text")[0]
+        texts, before = self._general
+        return forgetting(before, adapted, texts)

@@ -1,0 +1,144 @@
+"""The experiment file: task + data + model + methods + budget + seed, validated in full before any work.
+
+Each section's type lives with the stage that uses it (``data/config.py``, ``tasks/config.py``, ...); this
+module composes them, reads the YAML and resolves the method entries against the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tunewise.core.budget import BudgetConfig
+from tunewise.core.errors import ConfigError
+from tunewise.core.typed import Problems, build
+from tunewise.data.config import DataConfig
+from tunewise.decide.settings import DecisionConfig, PriceSheet
+from tunewise.evaluate.config import BiasConfig, ForgettingConfig, StabilityConfig
+from tunewise.methods import METHODS
+from tunewise.models.config import ModelConfig
+from tunewise.run.overrides import apply_overrides, line_numbers
+from tunewise.run.sweep import Trial, expand
+from tunewise.tasks.config import TaskConfig
+
+
+@dataclass
+class MethodEntry:
+    method: str
+    id: str
+    params: Any  # the method's own validated config dataclass
+    trial: Trial | None = None  # set when the entry is one trial of a sweep
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = field(metadata={"help": "experiment name (groups its runs in the store)"})
+    task: TaskConfig = field(metadata={"help": "what to predict and how it is scored"})
+    data: DataConfig = field(metadata={"help": "where the examples come from"})
+    methods: list[dict] = field(metadata={"help": "methods to compare, each {method: NAME, ...parameters}"})
+    model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the base model"})
+    budget: BudgetConfig = field(default_factory=BudgetConfig, metadata={"help": "limits per trained method"})
+    seed: int = field(default=0, metadata={"help": "seed for splits, sampling and training"})
+    decision: DecisionConfig = field(
+        default_factory=DecisionConfig, metadata={"help": "expected volume and constraints for the recommendation"}
+    )
+    prices: PriceSheet = field(default_factory=PriceSheet, metadata={"help": "$ per CPU/GPU hour and per token"})
+    stability: StabilityConfig = field(
+        default_factory=StabilityConfig, metadata={"help": "score every method under reworded prompts"}
+    )
+    bias: BiasConfig = field(
+        default_factory=BiasConfig, metadata={"help": "score slices of the test split (a column or term lists)"}
+    )
+    forgetting: ForgettingConfig = field(
+        default_factory=ForgettingConfig, metadata={"help": "perplexity on general text before and after tuning"}
+    )
+    source: str = field(default="<dict>", init=False)
+    entries: list[MethodEntry] = field(default_factory=list, init=False)
+
+
+def load_experiment(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found; check the path"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {str(exc).splitlines()[0]}"]) from None
+    problems = Problems(lines=line_numbers(node) if node is not None else {})
+    data = apply_overrides(data, overrides, problems)
+    config = parse_experiment(data, problems, base_dir=path.parent)
+    if problems.items:
+        raise ConfigError(str(path), problems.items)
+    config.source = str(path)
+    return config
+
+
+def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) -> ExperimentConfig | None:
+    config = build(ExperimentConfig, data, problems)
+    entries = parse_methods(data.get("methods") if isinstance(data, dict) else None, problems)
+    if config is None or problems.items:
+        return None
+    config.entries = entries
+    _resolve_paths(config.data, base_dir)
+    return config
+
+
+def config_from_snapshot(snapshot: dict, experiment: str) -> ExperimentConfig:
+    """Rebuild the configuration an experiment was stored with (``tunewise resume``)."""
+    problems = Problems(lines={})
+    config = parse_experiment({k: v for k, v in snapshot.items() if k != "source"}, problems)
+    if problems.items:
+        raise ConfigError(f"experiment {experiment!r} as stored", problems.items)
+    config.source = snapshot.get("source", "<store>")
+    return config
+
+
+def parse_methods(items: Any, problems: Problems) -> list[MethodEntry]:
+    if not isinstance(items, list) or not items:
+        if items is not None:
+            problems.add(("methods",), "expected a non-empty list of {method: NAME, ...}")
+        return []
+    entries, seen = [], set()
+    for i, item in enumerate(items):
+        path = ("methods", i)
+        if not isinstance(item, dict) or "method" not in item:
+            problems.add(path, f"each entry needs 'method: NAME'; available: {', '.join(METHODS.names())}")
+            continue
+        params = dict(item)
+        name, run_id = params.pop("method"), params.pop("id", item["method"])
+        sweep, stored_trial = params.pop("sweep", None), params.pop("sweep_trial", None)
+        if name not in METHODS:
+            problems.add((*path, "method"), f"unknown method {name!r}; available: {', '.join(METHODS.names())}")
+            continue
+        if run_id in seen:
+            problems.add((*path, "id"), f"id {run_id!r} is used twice; give each entry a distinct 'id'")
+        seen.add(run_id)
+        config_class = METHODS.get(name).config_class
+        if sweep is not None:
+            trials = expand(config_class, params, str(run_id), sweep, problems, path)
+            entries += [MethodEntry(name, trial_id, config, trial) for trial_id, config, trial in trials]
+            continue
+        trial = Trial(**stored_trial) if isinstance(stored_trial, dict) else None  # a snapshot's sweep trial
+        entries.append(MethodEntry(name, str(run_id), build(config_class, params, problems, path), trial))
+    return entries
+
+
+def _resolve_paths(data: DataConfig, base_dir: Path) -> None:
+    """Relative data paths are relative to the experiment file, so experiments run from any folder."""
+
+    def resolve(p: str) -> str:
+        return str(p if Path(p).is_absolute() else (base_dir / p).resolve())
+
+    if data.path:
+        data.path = resolve(data.path)
+    if data.splits:
+        for split in ("train", "validation", "test"):
+            setattr(data.splits, split, resolve(getattr(data.splits, split)))

@@ -1,0 +1,68 @@
+"""The end-to-end flow: validate everything, prepare data, load the base model once, then for each method
+fit -> evaluate on the test split -> save the artifact -> store the results. Methods already completed with
+the same configuration, data and model are skipped, so an interrupted experiment resumes where it stopped."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+
+from tunewise import __version__
+from tunewise.core.items import Splits
+from tunewise.run.config import ExperimentConfig, MethodEntry
+from tunewise.run.data_check import check_data, log_quality
+from tunewise.run.method_run import Outcome, run_method
+from tunewise.run.prepare import prepare
+from tunewise.run.session import open_session
+from tunewise.run.sweep import SweepClock
+from tunewise.store import Store
+
+
+def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, log=print) -> list[Outcome]:
+    task, splits = prepare(config)
+    log(f"data: {splits.sizes()} examples; labels: {task.labels or 'free text'}")
+    quality = check_data(config, task, splits)
+    log_quality(quality, log)
+    experiment_id = store.experiment(config.name, snapshot(config))
+    outcomes, pending = [], []
+    for entry in config.entries:
+        key = run_fingerprint(config, entry, splits)
+        done = None if force else store.completed_run(experiment_id, key)
+        if done:
+            outcomes.append(Outcome(entry.id, done.id, "skipped", "already completed with this configuration"))
+            log(f"{entry.id}: already completed as run #{done.id} (use --force to run it again)")
+        else:
+            pending.append((entry, key))
+    if not pending:
+        return outcomes
+    session = open_session(config, store, experiment_id, task, splits, quality.as_dict(), log)
+    sweeps = SweepClock()  # sweeps with max_minutes start no trial once those are spent
+    for entry, key in pending:
+        if sweeps.spent(entry.trial):
+            log(f"{entry.id}: not run, its sweep's max_minutes ({entry.trial.max_minutes:g}) are spent")
+            outcomes.append(Outcome(entry.id, None, "skipped", "sweep time budget spent"))
+            continue
+        with sweeps.timing(entry.trial):
+            outcomes.append(run_method(session, entry, key))
+    return outcomes
+
+
+def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits) -> str:
+    """Identifies a result: same code release, method settings, task, model, budget, seed and data."""
+    data = [(i.input, i.target) for part in splits.parts().values() for i in part]
+    settings = [asdict(entry.params), asdict(config.task), asdict(config.model), asdict(config.budget)]
+    return fingerprint([__version__, entry.method, *settings, config.seed, fingerprint(data)])
+
+
+def snapshot(config: ExperimentConfig) -> dict:
+    data = {k: v for k, v in asdict(config).items() if k not in ("entries", "methods")}
+    data["methods"] = [
+        {"method": e.method, "id": e.id, **asdict(e.params), **({"sweep_trial": e.trial.as_dict()} if e.trial else {})}
+        for e in config.entries
+    ]
+    return data
+
+
+def fingerprint(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,156 @@
+"""One method of an experiment: fit it, measure it, save its artifact and store the result. A method that fails
+is recorded as failed (with a resume hint when it left a checkpoint) and never takes the others down."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import shutil
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tunewise.core.adapted import Adapted
+from tunewise.core.errors import TunewiseError
+from tunewise.core.home import runs_dir
+from tunewise.core.record import Measurements
+from tunewise.core.results import Evaluation
+from tunewise.decide.costs import training_flops
+from tunewise.evaluate.context import fit_context
+from tunewise.evaluate.cross_validation import cross_validate
+from tunewise.methods import METHODS
+from tunewise.run.config import MethodEntry
+from tunewise.run.session import Session
+from tunewise.training.checkpoints import latest_checkpoint
+
+
+@dataclass
+class Outcome:
+    method_id: str
+    run_id: int | None
+    status: str  # completed | skipped | failed
+    message: str = ""
+
+
+def run_method(
+    session: Session, entry: MethodEntry, key: str, run_id: int | None = None, resume_from: Path | None = None
+) -> Outcome:
+    """Fit, measure and store one method. With ``run_id`` and ``resume_from`` it continues a stored run from a
+    checkpoint instead of starting a new one."""
+    store = session.store
+    if run_id is None:
+        run_id = store.start_run(
+            session.experiment_id,
+            method_id=entry.id,
+            method=entry.method,
+            config=asdict(entry.params),
+            fingerprint=key,
+            environment=session.environment,
+            code_version=session.code_version,
+            split_sizes=session.splits.sizes(),
+        )
+    folder = runs_dir() / str(run_id)
+    session.log(f"{entry.id}: run #{run_id} " + (f"resumed from {resume_from.name}" if resume_from else "started"))
+    try:
+        result, measured, adapted, train_seconds = _fit_and_measure(session, entry, run_id, folder, resume_from)
+        _store_result(session, run_id, adapted, result, measured, train_seconds, folder)
+        shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # the artifact holds the final weights
+        primary = result.metrics[session.task.metric]
+        session.log(f"{entry.id}: {session.task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
+        return Outcome(entry.id, run_id, "completed")
+    except KeyboardInterrupt:
+        store.fail_run(run_id, "interrupted by the user" + _resume_hint(run_id, folder))
+        raise
+    except Exception as exc:  # noqa: BLE001  (a failing method must not take the others down)
+        message = str(exc) if isinstance(exc, TunewiseError) else traceback.format_exc()
+        store.fail_run(run_id, message + _resume_hint(run_id, folder))
+        print(f"tunewise: {entry.id} failed: {str(exc) or type(exc).__name__}", file=sys.stderr)
+        return Outcome(entry.id, run_id, "failed", str(exc) or type(exc).__name__)
+
+
+def _fit_and_measure(session: Session, entry: MethodEntry, run_id: int, folder: Path, resume_from: Path | None):
+    method, task, splits, seed = METHODS.get(entry.method), session.task, session.splits, session.config.seed
+    _seed_everything(seed)
+    ctx = fit_context(
+        task,
+        splits,
+        seed=seed,
+        budget=session.config.budget,
+        log_metric=lambda step, name, value: session.store.log_metric(run_id, step, name, value),
+        checkpoint_dir=folder / "checkpoints",
+        resume_from=resume_from,
+    )
+    # Cross-validation measures the method, it does not build it: its time is kept apart from the build cost.
+    cross_validation = cross_validate(method, session.base, task, splits, entry.params, ctx)
+    started = time.perf_counter()
+    adapted = method.fit(session.base, task, splits, entry.params, ctx)
+    # A resumed run's build time includes the training its killed process had done.
+    train_seconds = time.perf_counter() - started + adapted.details.get("training", {}).get("seconds_before_resume", 0)
+    result, measured = session.measurer.measure(adapted, entry.id)
+    trial = entry.trial and entry.trial.as_dict() | {"validation": ctx.validate(adapted)}
+    measured = dataclasses.replace(measured, cross_validation=cross_validation, sweep=trial or None)
+    return result, measured, adapted, train_seconds
+
+
+def _resume_hint(run_id: int, folder: Path) -> str:
+    checkpoint = latest_checkpoint(folder / "checkpoints")
+    return f"; `tunewise resume {run_id}` continues from {checkpoint.name}" if checkpoint else ""
+
+
+def _store_result(
+    session: Session,
+    run_id: int,
+    adapted: Adapted,
+    result: Evaluation,
+    measured: Measurements,
+    train_seconds: float,
+    folder: Path,
+) -> None:
+    artifact_bytes = _save_atomically(adapted, folder)
+    base_params = session.base.parameter_count()
+    train_tokens = adapted.details.get("training", {}).get("train_tokens", 0)
+    session.store.finish_run(
+        run_id,
+        metrics={name: score.as_dict() for name, score in result.metrics.items()},
+        primary=session.task.metric,
+        measurements=measured,
+        cost={
+            "train_seconds": train_seconds,
+            "trainable_params": adapted.trainable_params,
+            "artifact_bytes": artifact_bytes,
+            "base_params": base_params,
+            "train_tokens": train_tokens,
+            "build_flops": training_flops(base_params, adapted.trainable_params, train_tokens),
+            "eval_seconds": result.seconds,
+            **result.cost,
+        },
+        details=adapted.describe() | {"data_quality": session.data_quality},
+        artifact_path=str(folder / "artifact"),
+        predictions=[_prediction_row(i, p) for i, p in enumerate(result.predictions)],
+    )
+
+
+def _save_atomically(adapted: Adapted, folder: Path) -> int:
+    """Write the artifact to a staging folder and rename it into place: never a half-written artifact."""
+    staging, final = folder / ".artifact.partial", folder / "artifact"
+    shutil.rmtree(staging, ignore_errors=True)
+    size = adapted.save(staging)
+    shutil.rmtree(final, ignore_errors=True)
+    staging.rename(final)
+    return size
+
+
+def _prediction_row(position: int, p) -> dict:
+    fields = ("origin", "input", "target", "prediction", "correct", "detail")
+    return {"split": "test", "position": position, **{name: getattr(p, name) for name in fields}}
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

@@ -1,0 +1,31 @@
+"""Everything that can fail on the user's input, done before any model is loaded: the task, the splits (with
+personal data redacted when asked), and every method's own check of its settings against them."""
+
+from __future__ import annotations
+
+from tunewise.core.errors import TunewiseError
+from tunewise.core.items import Splits
+from tunewise.data.privacy import privacy_report
+from tunewise.methods import METHODS
+from tunewise.run.config import ExperimentConfig
+from tunewise.tasks.prepare import prepare_splits
+from tunewise.tasks.task import Task
+
+
+def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
+    task = Task.from_config(config.task)
+    task.slice_field = config.bias.column
+    splits = prepare_splits(config.data, task, config.seed)
+    task.privacy = privacy_report(splits.parts())
+    if config.data.redact:  # from here on no method, store row, artifact or log sees the raw values
+        task.redact = True
+        splits = Splits(*([task.redacted(item) for item in part] for part in splits.parts().values()))
+    for name, items in splits.parts().items():
+        if not items:
+            raise TunewiseError(f"the {name} split is empty; add examples or change data.limit / fractions")
+    for entry in config.entries:
+        try:
+            METHODS.get(entry.method).check(entry.params, task, splits)
+        except TunewiseError as exc:
+            raise TunewiseError(f"methods[{entry.id}]: {exc}") from None
+    return task, splits
