@@ -28,6 +28,7 @@ class ScriptedBackend:
     and compared without any network. A label scores higher the more of its characters the prompt contains."""
 
     name = "scripted"
+    max_length = 512
 
     def render(self, messages):
         return "\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\nassistant:"

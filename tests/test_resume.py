@@ -53,12 +53,14 @@ def step_losses(run_id: int) -> dict[int, float]:
     return dict(losses)
 
 
-def kill_after_first_checkpoint(path) -> int:
-    """Start `tunewise run` in a child process and kill -9 it once a complete checkpoint exists."""
+def kill_after_checkpoint(path, at_least: int = 1) -> int:
+    """Start `tunewise run` in a child process and kill -9 it once a complete checkpoint of step ``at_least`` or
+    later exists."""
     child = subprocess.Popen([sys.executable, "-m", "tunewise.cli", "run", str(path)], env=os.environ.copy())
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and child.poll() is None:
-        if list(runs_dir().glob(f"*/checkpoints/checkpoint-*/{STATE_FILE}")):
+        done = [int(p.parent.name.split("-")[1]) for p in runs_dir().glob(f"*/checkpoints/checkpoint-*/{STATE_FILE}")]
+        if done and max(done) >= at_least:
             child.send_signal(signal.SIGKILL)
             break
         time.sleep(0.02)
@@ -67,9 +69,12 @@ def kill_after_first_checkpoint(path) -> int:
     return run.id
 
 
-def test_killed_training_resumes_and_matches_an_uninterrupted_run(experiment):
+# 24 training examples at batch 2: 12 steps an epoch. Step 10 is in the first epoch, step 30 in the third,
+# where the data order depends on every epoch before it.
+@pytest.mark.parametrize("kill_at", [10, 30])
+def test_killed_training_resumes_and_matches_an_uninterrupted_run(experiment, kill_at):
     path = experiment(steps=200)
-    run_id = kill_after_first_checkpoint(path)
+    run_id = kill_after_checkpoint(path, at_least=kill_at)
     killed = Store().run(run_id)[0]
     assert killed.status == "failed" and "killed or crashed" in killed.error  # reaped when the store reopened
 
@@ -78,7 +83,7 @@ def test_killed_training_resumes_and_matches_an_uninterrupted_run(experiment):
     resumed = Store().run(run_id)[0]
     training = resumed.details["training"]
     assert resumed.status == "completed" and training["steps"] == 200
-    assert training["resumed_from_step"] >= 10 and training["seconds_before_resume"] > 0
+    assert training["resumed_from_step"] >= kill_at and training["seconds_before_resume"] > 0
     assert not (runs_dir() / str(run_id) / "checkpoints").exists()  # removed once the artifact is written
     assert "already completed" in invoke("resume", run_id).output
 
@@ -89,6 +94,9 @@ def test_killed_training_resumes_and_matches_an_uninterrupted_run(experiment):
     assert sorted(step_losses(run_id)) == list(range(1, 201))
     assert step_losses(run_id) == pytest.approx(step_losses(uninterrupted.id), rel=1e-5)
     assert resumed.metrics["accuracy"]["value"] == uninterrupted.metrics["accuracy"]["value"]
+    assert training["train_tokens"] == uninterrupted.details["training"]["train_tokens"]
+    weights = [Store().predictions(r.id) for r in (resumed, uninterrupted)]
+    assert [p.detail["scores"] for p in weights[0]] == [p.detail["scores"] for p in weights[1]]
 
 
 def test_resume_refuses_runs_it_cannot_continue(experiment):

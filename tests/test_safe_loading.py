@@ -3,10 +3,13 @@ come only from an installed entry point the experiment names."""
 
 import json
 import shutil
+import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
+from tunewise.cli import cli
 from tunewise.core.errors import InputError
 from tunewise.models import load_base
 from tunewise.models.config import ModelConfig
@@ -75,3 +78,73 @@ def test_a_named_installed_entry_point_metric_is_used_and_others_are_never_impor
         TaskConfig(target="answer", type="generation", metric="metrics.py:score")  # never from a file path
     sys.modules.pop("acme_metrics", None)
     METRICS._entries.pop("length_match", None)  # the registry is global; other tests expect the built-ins
+
+
+def remote_code_folder(tmp_path, tiny_model_dir):
+    """A model folder whose config *and* tokenizer config point at shipped code that would leave a marker."""
+    folder = tmp_path / "remote-tokenizer"
+    shutil.copytree(tiny_model_dir, folder)
+    marker = tmp_path / "code-ran"
+    for name in ("modeling_evil.py", "tokenization_evil.py"):
+        (folder / name).write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    config = json.loads((folder / "config.json").read_text())
+    config.update(model_type="evil", auto_map={"AutoModelForCausalLM": "modeling_evil.EvilModel"})
+    (folder / "config.json").write_text(json.dumps(config))
+    tokenizer = json.loads((folder / "tokenizer_config.json").read_text())
+    tokenizer["auto_map"] = {"AutoTokenizer": ["tokenization_evil.EvilTokenizer", None]}
+    (folder / "tokenizer_config.json").write_text(json.dumps(tokenizer))
+    return folder, marker
+
+
+@pytest.mark.parametrize("command", [["data", "check"], ["validate"], ["run"]])
+def test_no_command_asks_to_run_shipped_code_or_runs_it(command, tmp_path, tiny_model_dir, sentiment_jsonl):
+    """`data check` and `validate` count prompt tokens with the tokenizer before any model loads: that load is
+    safe too. Commands run with stdin closed, as under CI, where a [y/N] question used to end in an EOFError."""
+    folder, marker = remote_code_folder(tmp_path, tiny_model_dir)
+    experiment = tmp_path / "remote.yaml"
+    experiment.write_text(
+        f"name: remote\ndata: {{path: {sentiment_jsonl}}}\ntask: {{target: label, input: text}}\n"
+        f"model: {{path: {folder}}}\nmethods:\n  - method: zero_shot\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tunewise.cli", *command, str(experiment)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert not marker.exists()
+    assert "[y/N]" not in output and "Traceback" not in output and "custom code" not in output.lower()
+    if command == ["run"]:  # the network's class exists only as shipped code: refused in one line
+        assert result.returncode == 1 and "never runs code shipped with a model" in output, output
+    else:  # the tokenizer is read with transformers' own class; its auto_map entry is ignored
+        assert result.returncode == 0, output
+
+
+def damaged_weights(folder):
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100] + b"damaged" * 10)
+
+
+def no_tokenizer(folder):
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        (folder / name).unlink()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [(damaged_weights, "its weights file is damaged"), (no_tokenizer, "holds no tokenizer")],
+)
+def test_a_broken_model_folder_is_one_line_naming_it(damage, message, tmp_path, tiny_model_dir, sentiment_jsonl):
+    folder = tmp_path / "broken"
+    shutil.copytree(tiny_model_dir, folder)
+    damage(folder)
+    experiment = tmp_path / "broken.yaml"
+    experiment.write_text(
+        f"name: broken\ndata: {{path: {sentiment_jsonl}}}\ntask: {{target: label, input: text}}\n"
+        f"model: {{path: {folder}}}\nmethods:\n  - method: zero_shot\n"
+    )
+    result = CliRunner().invoke(cli, ["run", str(experiment)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert message in result.output and str(folder) in result.output and "fix:" in result.output

@@ -1,7 +1,10 @@
 import torch
 from transformers import DataCollatorForSeq2Seq
 
+from tunewise.core.budget import BudgetConfig
+from tunewise.methods import METHODS
 from tunewise.training.loss import KeepAnswerLogits, answer_only_loss, answer_positions
+from tunewise.training.sampling import EpochLengthSampler
 
 
 def test_answer_positions_are_where_the_next_token_is_labelled():
@@ -29,3 +32,30 @@ def test_answer_only_loss_equals_the_full_causal_lm_loss(tiny_backend):
         partial = backend.model(**batch)
     assert partial.logits.shape[1] == len(batch["logits_to_keep"]) < batch["input_ids"].shape[1]
     torch.testing.assert_close(answer_only_loss(partial, labels), full, atol=1e-5, rtol=1e-5)
+
+
+def test_tokens_count_only_the_batches_trained_on(setup):
+    """The data loader fetches a batch ahead; a run stopped by max_steps must not count that batch."""
+    base, task, splits, ctx, _ = setup
+    ctx.budget = BudgetConfig(max_steps=3)
+    config = METHODS.get("lora").config_class(r=2, batch_size=4, checkpoint_every=None)
+    adapted = METHODS.get("lora").fit(base, task, splits, config, ctx)
+    features = [
+        adapted.backend.training_features(adapted.prompt(i.input), adapted.program.answer_for(i.target))
+        for i in splits.train
+    ]
+    lengths = [len(f["input_ids"]) for f in features]
+    order = list(EpochLengthSampler(lengths, 4, seed=0))[: 3 * 4]  # the first three batches of epoch 0
+    assert adapted.details["training"]["steps"] == 3
+    assert adapted.details["training"]["train_tokens"] == sum(lengths[i] for i in order)
+
+
+def test_each_epoch_has_its_own_order_and_it_depends_on_the_seed_alone():
+    lengths = [5, 9, 3, 7, 2, 8, 6, 4] * 4
+    sampler = EpochLengthSampler(lengths, 4, seed=1)
+    first = list(sampler)
+    sampler.set_epoch(1)
+    second = list(sampler)
+    torch.manual_seed(123)  # the global RNG (which dropout moves) has no say
+    sampler.set_epoch(0)
+    assert sorted(first) == list(range(32)) and first != second and list(sampler) == first

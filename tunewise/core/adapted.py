@@ -16,6 +16,7 @@ from typing import Any
 from tunewise.core.backend import Backend
 from tunewise.core.budget import BudgetConfig
 from tunewise.core.fetch import atomic_write_text
+from tunewise.core.fitting import Cut, fit_prompt
 from tunewise.core.items import Item
 from tunewise.core.prompt import PromptProgram
 from tunewise.core.results import Evaluation, Prediction
@@ -36,8 +37,13 @@ class Adapted:
     # Writes what the method learned (weights under ``weights/``, a demonstration pool...) into the artifact.
     save_files: Callable[[Path], None] | None = None
 
-    def prompt(self, input_text: str) -> str:
-        return self.backend.render(self.program.messages(input_text))
+    def prompt(self, input_text: str, reserve: int = 0) -> str:
+        """The prompt for one request, fitted to the context with ``reserve`` tokens left for the answer."""
+        return self.fit_prompt(input_text, reserve)[0]
+
+    def fit_prompt(self, input_text: str, reserve: int = 0) -> tuple[str, Cut]:
+        """The prompt, and what it lost to fit (see ``core/fitting.py``)."""
+        return fit_prompt(self.backend, self.program, input_text, reserve)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,7 @@ import numpy as np
 
 class Backend(Protocol):
     name: str
+    max_length: int  # tokens a prompt and its answer may take together
 
     def render(self, messages: list[dict[str, str]]) -> str:
         """Messages -> the exact prompt text the model sees (its chat template), ending where the answer begins."""

@@ -38,3 +38,17 @@ def duration(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def describe_cut(cut: dict, max_length: int | None = None) -> str:
+    """What prompts too long for the context lost, in one sentence."""
+    parts = []
+    if cut.get("demos_dropped"):
+        parts.append(f"{cut['demos_dropped']:,} demonstrations dropped")
+    if cut.get("input_chars_cut"):
+        parts.append(f"{cut['input_chars_cut']:,} characters cut from the middle of inputs")
+    limit = f"model.max_length={max_length}" if max_length else "model.max_length"
+    return (
+        f"{cut['prompts']} of {cut['of']} test prompts were longer than {limit} "
+        f"({', '.join(parts)}; the instruction and the answer cue were kept)"
+    )

@@ -6,6 +6,7 @@ package's ``__init__`` imports this module first.
 """
 
 import os
+import sys
 
 _OFFLINE = {
     "HF_HUB_OFFLINE": "1",
@@ -21,3 +22,7 @@ _OFFLINE = {
 
 for _key, _value in _OFFLINE.items():
     os.environ[_key] = _value
+
+# transformers' own bars ("Loading weights") would write carriage-return updates into logs; in a terminal they stay.
+if not sys.stderr.isatty():
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

@@ -16,6 +16,8 @@ class Measurements:
     cross_validation: dict | None = None  # {"folds", "scores", "mean", "std", "seconds"}
     bias: dict | None = None  # {"metric", "slices", "gap"}
     sweep: dict | None = None  # {"group", "number", "of", "params", "max_minutes", "validation"}
+    # Test prompts too long for model.max_length: {"prompts", "of", "demos_dropped", "input_chars_cut"}
+    context_cut: dict | None = None
 
     def as_dict(self) -> dict:
         return {name: value for name, value in dataclasses.asdict(self).items() if value is not None}

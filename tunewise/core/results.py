@@ -33,6 +33,7 @@ class Evaluation:
     seconds: float
     prompt_tokens: float  # mean tokens per request
     cost: dict = field(default_factory=dict)
+    cut: dict = field(default_factory=dict)  # prompts too long for the context and what they lost; {} if none
 
     @property
     def score(self) -> float:

@@ -27,7 +27,7 @@ def paired_test(a: Candidate, b: Candidate, labels: Sequence[str] | None, seed: 
             )
 
     observed, low, high, p_bootstrap = paired_bootstrap(difference, len(a.targets), seed=seed)
-    only_a, only_b, p_mcnemar = mcnemar_exact(a.correct, b.correct)
+    _, _, p_mcnemar = mcnemar_exact(a.correct, b.correct)
     return PairedTest(
         a=a.method_id,
         b=b.method_id,
@@ -36,7 +36,6 @@ def paired_test(a: Candidate, b: Candidate, labels: Sequence[str] | None, seed: 
         high=high,
         p_value=p_mcnemar if metric.per_example else p_bootstrap,
         test="McNemar exact" if metric.per_example else "paired bootstrap",
-        discordant=(only_a, only_b),
     )
 
 

@@ -25,7 +25,6 @@ class PairedTest:
     high: float
     p_value: float
     test: str  # "McNemar exact" | "paired bootstrap"
-    discordant: tuple[int, int] | None = None  # (a right & b wrong, a wrong & b right)
     adjusted_p: float | None = None
 
     def significant(self, alpha: float) -> bool:

@@ -6,10 +6,11 @@ import statistics
 import time
 
 from tunewise.core.adapted import Adapted
+from tunewise.core.fitting import Cut
 from tunewise.core.items import Item
 from tunewise.core.results import Evaluation, Prediction, Score
 from tunewise.evaluate.bootstrap import bootstrap_interval
-from tunewise.evaluate.predict import PREDICTORS
+from tunewise.evaluate.predict import PREDICTORS, answer_reserve
 from tunewise.tasks.metrics import metrics_for
 from tunewise.tasks.task import Task
 
@@ -18,7 +19,7 @@ def evaluate(
     adapted: Adapted, task: Task, items: list[Item], *, desc: str = "", intervals: bool = True, seed: int = 0
 ) -> Evaluation:
     started = time.perf_counter()  # rendering the prompt is part of serving a request
-    prompts = [adapted.prompt(item.input) for item in items]
+    prompts, cuts = fitted_prompts(adapted, task, items)
     predictions = PREDICTORS[task.type](adapted, task, items, prompts, desc)
     seconds = time.perf_counter() - started
     guesses, targets = [p.prediction for p in predictions], [p.target for p in predictions]
@@ -41,14 +42,35 @@ def evaluate(
             "prompt_tokens_per_request": prompt_tokens,
             "completion_tokens_per_request": completion_tokens,
         },
+        cut=cut_summary(cuts),
     )
 
 
 def predict(adapted: Adapted, task: Task, items: list[Item], desc: str = "") -> list[Prediction]:
     """Answers only, no metrics: for inputs without a known answer (e.g. a teacher labelling data)."""
-    return PREDICTORS[task.type](adapted, task, items, [adapted.prompt(item.input) for item in items], desc)
+    return PREDICTORS[task.type](adapted, task, items, fitted_prompts(adapted, task, items)[0], desc)
 
 
 def validation_score(adapted: Adapted, task: Task, items: list[Item]) -> float:
     """The primary metric on the validation split, without intervals (used for early stopping and search)."""
     return evaluate(adapted, task, items, desc="validating", intervals=False).score
+
+
+def fitted_prompts(adapted: Adapted, task: Task, items: list[Item]) -> tuple[list[str], list[Cut]]:
+    """Each item's prompt, fitted to the model's context with room left for the longest possible answer."""
+    reserve = answer_reserve(adapted, task)
+    fitted = [adapted.fit_prompt(item.input, reserve) for item in items]
+    return [prompt for prompt, _ in fitted], [cut for _, cut in fitted]
+
+
+def cut_summary(cuts: list[Cut]) -> dict:
+    """How many prompts were too long for the context, and what they lost (empty when none was)."""
+    cut = [c for c in cuts if c]
+    if not cut:
+        return {}
+    return {
+        "prompts": len(cut),
+        "of": len(cuts),
+        "demos_dropped": sum(c.demos_dropped for c in cut),
+        "input_chars_cut": sum(c.input_chars_cut for c in cut),
+    }

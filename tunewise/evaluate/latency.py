@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from tunewise.core.adapted import Adapted
 from tunewise.core.items import Item
+from tunewise.core.progress import progress
+from tunewise.evaluate.evaluate import fitted_prompts
 from tunewise.evaluate.predict import PREDICTORS
 from tunewise.tasks.task import Task
 
@@ -23,9 +24,9 @@ def request_latency(adapted: Adapted, task: Task, items: list[Item], requests: i
     predict = PREDICTORS[task.type]
     sample = items[: requests + 1]
     timings = []
-    for i, item in enumerate(tqdm(sample, desc=f"{adapted.method}: latency", leave=False, unit="req")):
+    for i, item in enumerate(progress(sample, desc=f"{adapted.method}: latency", unit="req")):
         started = time.perf_counter()
-        predict(adapted, task, [item], [adapted.prompt(item.input)], "")
+        predict(adapted, task, [item], fitted_prompts(adapted, task, [item])[0], "")
         if i:  # the first request warms caches and allocators
             timings.append((time.perf_counter() - started) * 1000)
         if len(timings) >= MIN_REQUESTS and sum(timings) > BUDGET_SECONDS * 1000:

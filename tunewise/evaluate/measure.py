@@ -43,6 +43,7 @@ class Measurer:
             stability=prompt_stability(adapted, self.task, self.test, self.stability, self.seed),
             forgetting=self._forgetting(adapted),
             bias=bias_probe(self.bias, self.task, self.test, result.predictions, self.seed),
+            context_cut=result.cut or None,
         )
         return result, measured
 

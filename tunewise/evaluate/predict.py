@@ -47,3 +47,10 @@ def predict_generations(
 
 
 PREDICTORS = {"classification": predict_labels, "generation": predict_generations}
+
+
+def answer_reserve(adapted: Adapted, task: Task) -> int:
+    """Tokens a prompt must leave free for its answer: the longest label word, or the generation budget."""
+    if task.is_classification:
+        return max(adapted.backend.count_tokens(adapted.program.answer_for(label)) for label in task.labels) + 1
+    return adapted.program.max_new_tokens or task.max_new_tokens

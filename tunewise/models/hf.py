@@ -7,8 +7,8 @@ from typing import Protocol
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
+from tunewise.core.progress import progress
 from tunewise.models.scoring import Scorer, left_pad
 
 
@@ -34,7 +34,6 @@ class HFBackend:
         self.model, self.tokenizer, self.name, self.prefix = model, tokenizer, name, prefix
         self.source = None  # the model folder, when loaded from one
         self.max_length, self.batch_size = max_length, batch_size
-        self.truncated = 0  # prompts cut from the left to fit max_length
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
 
@@ -154,13 +153,12 @@ class HFBackend:
         room = self.max_length - reserve
         if len(ids) <= room:
             return ids
-        self.truncated += 1
         return ids[len(ids) - room :]
 
     def _batches(self, sequences: list[list[int]], desc: str) -> Iterator[list[int]]:
         """Index batches of similar length (longest first), with a progress bar counted in examples."""
         order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
-        bar = tqdm(total=len(sequences), desc=desc, disable=not desc, leave=False, unit="ex")
+        bar = progress(total=len(sequences), desc=desc, unit="ex")
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
             yield batch

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 from peft import PeftModel
+from safetensors import SafetensorError
 from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 
 from tunewise.core.errors import InputError
@@ -28,12 +29,22 @@ def check_weights(path: Path, allow_pickle: bool, field: str = "model.path") -> 
     raise InputError(
         f"holds no safetensors weights{f' (only pickled: {pickled[0]})' if pickled else ''}",
         field=field,
-        value=str(path),
+        file=str(path),
         fix="convert the weights to safetensors, or set model.allow_pickle: true if you trust where they came from",
     )
 
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+
+
 def load_tokenizer(path: Path, field: str = "model"):
+    if path.is_dir() and not any((path / name).is_file() for name in TOKENIZER_FILES):
+        raise InputError(
+            f"holds no tokenizer (none of {', '.join(TOKENIZER_FILES)})",
+            field=field,
+            file=str(path),
+            fix="save the model's tokenizer into the folder (tokenizer.save_pretrained(folder))",
+        )
     try:
         return AutoTokenizer.from_pretrained(path, trust_remote_code=False)
     except (OSError, ValueError, TypeError, EOFError) as exc:
@@ -46,6 +57,13 @@ def load_causal_lm(path: Path, allow_pickle: bool = False, field: str = "model")
         model = AutoModelForCausalLM.from_pretrained(
             path, dtype=torch.float32, use_safetensors=None if allow_pickle else True, trust_remote_code=False
         )
+    except SafetensorError as exc:
+        raise InputError(
+            f"its weights file is damaged ({exc})",
+            field=field,
+            file=str(path),
+            fix="copy or download the model again, or re-save it with save_pretrained",
+        ) from None
     except (OSError, ValueError, TypeError, EOFError) as exc:
         raise _unloadable(exc, path, field, "its weights") from None
     model.eval()
@@ -66,10 +84,10 @@ def load_adapter(base_model, path: Path, field: str = "artifact"):
     check_weights(path, allow_pickle=False, field=field)
     try:
         return PeftModel.from_pretrained(copy.deepcopy(base_model), path, is_trainable=False)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, SafetensorError) as exc:
         raise _unloadable(exc, path, field, "its adapter") from None
 
 
 def _unloadable(exc: Exception, path: Path, field: str, part: str) -> InputError:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return InputError(f"{part} could not be loaded: {first}", field=field, value=str(path), fix=FIX)
+    return InputError(f"{part} could not be loaded: {first}", field=field, file=str(path), fix=FIX)

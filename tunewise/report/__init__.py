@@ -1,1 +1,2 @@
-"""Rendering stored results for people: single runs now, experiment reports later."""
+"""Stored results rendered for people: the leaderboard and the decision in the terminal, one run's details,
+the data-quality table, and the self-contained HTML report with its plots."""

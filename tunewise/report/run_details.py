@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from tunewise.core.format import human_bytes, human_count
+from tunewise.core.format import describe_cut, human_bytes, human_count
 from tunewise.methods import METHODS
 from tunewise.report.quality import print_report, stored_report
 from tunewise.report.sections import print_section
@@ -82,6 +82,8 @@ def _metrics(console: Console, run) -> None:
             f"mean {stability['mean']:.3f} ± {stability['std']:.3f}, worst {stability['worst']:.3f} "
             f"(original prompt {stability['original']:.3f}): {variants}"
         )
+    if measured.context_cut:
+        console.print(f"context: {describe_cut(measured.context_cut)}")
     forgetting = measured.forgetting
     if forgetting:
         console.print(

@@ -17,6 +17,7 @@ import torch
 
 from tunewise.core.adapted import Adapted
 from tunewise.core.errors import TunewiseError
+from tunewise.core.format import describe_cut
 from tunewise.core.home import runs_dir
 from tunewise.core.record import Measurements
 from tunewise.core.results import Evaluation
@@ -60,6 +61,8 @@ def run_method(
         result, measured, adapted, train_seconds = _fit_and_measure(session, entry, run_id, folder, resume_from)
         _store_result(session, run_id, adapted, result, measured, train_seconds, folder)
         shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # the artifact holds the final weights
+        if measured.context_cut:
+            session.log(f"{entry.id}: {describe_cut(measured.context_cut, session.config.model.max_length)}")
         primary = result.metrics[session.task.metric]
         session.log(f"{entry.id}: {session.task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
         return Outcome(entry.id, run_id, "completed")

@@ -1,4 +1,4 @@
-"""Training blocks shared by every method that learns weights (LoRA now; full FT and soft prompts later).
+"""Training shared by every method that learns weights (LoRA, DoRA, QLoRA, full fine-tuning, soft prompts).
 
 The loop is transformers' Trainer; tunewise adds what Trainer does not know: early stopping on the *task*
 metric computed by tunewise's own evaluation path, a wall-clock budget, and metric logging to the store.

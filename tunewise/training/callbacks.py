@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 
 import torch
-from tqdm.auto import tqdm
 from transformers import TrainerCallback
+
+from tunewise.core.progress import progress
 
 
 class BestOnTaskMetric(TrainerCallback):
@@ -118,7 +119,7 @@ class TrainProgress(TrainerCallback):
         self.desc, self.bar, self.postfix = desc, None, {}
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.bar = tqdm(total=state.max_steps, desc=self.desc, unit="step", leave=False)
+        self.bar = progress(total=state.max_steps, desc=self.desc, unit="step")
 
     def on_step_end(self, args, state, control, **kwargs):
         self.bar.update(state.global_step - self.bar.n)

@@ -7,7 +7,7 @@ import warnings
 from dataclasses import dataclass
 
 import torch
-from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+from transformers import DataCollatorForSeq2Seq, TrainingArguments
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from tunewise.core.adapted import Adapted, FitContext
@@ -15,6 +15,7 @@ from tunewise.core.items import Item
 from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget, TrainProgress
 from tunewise.training.checkpoints import SaveTrainingState, checkpoint_step, restore_training_state
 from tunewise.training.loss import KeepAnswerLogits, answer_only_loss
+from tunewise.training.sampling import TaskTrainer, TokenCount
 from tunewise.training.settings import TrainSettings
 
 # transformers' Trainer calls its own deprecated property; the warning is not actionable for tunewise users.
@@ -46,8 +47,7 @@ def train_causal_lm(
     ``answer_only_logits`` computes the LM head on answer positions only (see training/loss.py); methods that
     change sequence positions (virtual tokens) must turn it off."""
     backend, model = adapted.backend, adapted.backend.model
-    answer = adapted.program.answer_for
-    features = [backend.training_features(adapted.prompt(item.input), answer(item.target)) for item in train]
+    features = [_features(adapted, item) for item in train]
     progress = TrainProgress(f"{adapted.method}: training")
 
     def log(step: int, name: str, value: float) -> None:
@@ -63,15 +63,17 @@ def train_causal_lm(
         log=log,
     )
     budget = TimeBudget(ctx.budget.max_train_minutes)
-    collator = CountingCollator(DataCollatorForSeq2Seq(backend.tokenizer, padding=True, label_pad_token_id=-100))
-    resumable = {"best": best, "budget": budget, "tokens": collator}
-    trainer = Trainer(
+    collator = DataCollatorForSeq2Seq(backend.tokenizer, padding=True, label_pad_token_id=-100)
+    tokens = TokenCount()
+    resumable = {"best": best, "budget": budget, "tokens": tokens}
+    trainer = TaskTrainer(
         model=model,
         args=_arguments(settings, ctx),
         train_dataset=features,
         data_collator=KeepAnswerLogits(collator) if answer_only_logits else collator,
         compute_loss_func=answer_only_loss if answer_only_logits else None,
         callbacks=[best, budget, LogToStore(ctx.log_metric), progress, SaveTrainingState(resumable)],
+        tokens=tokens,
     )
     trainer.remove_callback(ProgressCallback)
     trainer.remove_callback(PrinterCallback)
@@ -87,12 +89,19 @@ def train_causal_lm(
         best_validation=best.best_score,
         stopped_early=best.stopped_early,
         budget_exhausted=budget.exhausted,
-        train_tokens=collator.real_tokens,
-        padding_fraction=collator.padding_fraction,
+        train_tokens=tokens.real,
+        padding_fraction=tokens.padding_fraction,
         validation_history=best.history,
         resumed_from_step=checkpoint_step(ctx.resume_from) if ctx.resume_from else None,
         seconds_before_resume=budget.spent_before,
     )
+
+
+def _features(adapted: Adapted, item: Item) -> dict[str, list[int]]:
+    """Token ids of one training example; the prompt is fitted to leave room for its whole answer."""
+    answer = adapted.program.answer_for(item.target)
+    room = adapted.backend.count_tokens(answer) + len(adapted.backend.answer_suffix())
+    return adapted.backend.training_features(adapted.prompt(item.input, reserve=room), answer)
 
 
 SCHEDULES = {"linear": "linear", "cosine": "cosine", "constant": "constant_with_warmup"}
@@ -110,7 +119,7 @@ def _arguments(settings: TrainSettings, ctx: FitContext) -> TrainingArguments:
         weight_decay=settings.weight_decay,
         warmup_steps=settings.warmup,
         lr_scheduler_type=SCHEDULES[settings.schedule],
-        # Batches of similar length waste little compute on padding.
+        # Batches of similar length waste little compute on padding (TaskTrainer's sampler, seeded per epoch).
         train_sampling_strategy="group_by_length",
         logging_steps=1,
         # Two kept: a kill while the newest is written leaves the previous one complete.
@@ -126,26 +135,3 @@ def _arguments(settings: TrainSettings, ctx: FitContext) -> TrainingArguments:
         remove_unused_columns=False,
         disable_tqdm=True,  # TrainProgress draws the bar
     )
-
-
-class CountingCollator:
-    """Pads like the wrapped collator and counts real vs padded tokens (throughput and padding waste)."""
-
-    def __init__(self, collate):
-        self.collate, self.real_tokens, self.padded_tokens = collate, 0, 0
-
-    def state_dict(self) -> dict:
-        return {"real": self.real_tokens, "padded": self.padded_tokens}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.real_tokens, self.padded_tokens = state["real"], state["padded"]
-
-    def __call__(self, features):
-        batch = self.collate(features)
-        self.real_tokens += int(batch["attention_mask"].sum())
-        self.padded_tokens += batch["attention_mask"].numel()
-        return batch
-
-    @property
-    def padding_fraction(self) -> float:
-        return 1 - self.real_tokens / self.padded_tokens if self.padded_tokens else 0.0

@@ -8,9 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.progress import progress
 from tunewise.core.prompt import Demo
 from tunewise.core.results import Evaluation
 from tunewise.methods.prompt import PromptSettings, base_program
@@ -82,7 +81,7 @@ class _Search:
         self.trials: list[Trial] = []
         self.evaluations: list[Evaluation] = []
         self.bootstrap_examples, self.proposer_replies = 0, []
-        self.bar = tqdm(total=settings.max_evaluations, desc="prompt_search: candidates", leave=False)
+        self.bar = progress(total=settings.max_evaluations, desc="prompt_search: candidates", unit="candidate")
 
     def has_budget(self) -> bool:
         return len(self.trials) < self.settings.max_evaluations
