@@ -31,7 +31,7 @@ COMMANDS = {
         "List runs, newest first.",
     ),
     "show": (
-        "tunewise.cli.runs:show",
+        "tunewise.cli.show:show",
         "Show one run: configuration, metrics, cost, prompt, training curve and predictions.",
     ),
     "compare": (

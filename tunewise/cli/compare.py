@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
-from tunewise.cli.console import experiment_arg, out, set_option
+from tunewise.cli.console import out, set_option
+from tunewise.core.errors import TunewiseError
 from tunewise.decide.decision import Decision
 from tunewise.decide.load import decision_for
 from tunewise.report.html import write_report as write_html
 from tunewise.report.leaderboard import leaderboard_table
 from tunewise.report.summary import print_decision
 from tunewise.report.sweeps import sweep_tables
-from tunewise.run.config import ExperimentConfig
+from tunewise.run.config import ExperimentConfig, load_experiment
 from tunewise.store import Store
 
 
@@ -31,7 +34,10 @@ def compare(experiment: str, overrides: tuple[str, ...]):
 @click.command()
 @click.argument("experiment")
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write [default: NAME.html]"
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file to write [default: NAME.html in this folder, NAME reduced to letters, digits, '.', '-', '_']",
 )
 @set_option(help="With a YAML file: try other prices or constraints, e.g. --set decision.requests_per_month=1000000.")
 def report(experiment: str, output: Path | None, overrides: tuple[str, ...]):
@@ -45,12 +51,12 @@ def report(experiment: str, output: Path | None, overrides: tuple[str, ...]):
     name, config = experiment_arg(experiment, overrides)
     decision = _decision(Store(), name, config)
     print_decision(out, decision)
-    write_report(decision, name, output or Path(f"{name}.html"))
+    write_report(decision, name, output or default_report_path(name))
 
 
 def print_leaderboard(store: Store, name: str, config: ExperimentConfig | None = None, recommendation=False):
     decision = _decision(store, name, config)
-    out.print(leaderboard_table(f"{name}: test split", decision))
+    out.print(leaderboard_table(f"{escape(name)}: test split", decision))
     for table in sweep_tables(store.latest_completed(name)):
         out.print(table)
     if recommendation:
@@ -60,7 +66,15 @@ def print_leaderboard(store: Store, name: str, config: ExperimentConfig | None =
 
 def write_report(decision: Decision, name: str, path: Path) -> None:
     write_html(decision, name, path)
-    out.print(f"report: {path.resolve()}")
+    out.print(f"report: {escape(str(path.resolve()))}", soft_wrap=True)  # one line a shell can copy
+
+
+def default_report_path(name: str) -> Path:
+    """``NAME.html`` in the working folder, whatever the name holds: an experiment name is free text, and
+    '../x' or 'a/b' must not write elsewhere, nor '-x' read as an option or '.x' hide the file."""
+    slug = re.sub(r"[^\w.-]+", "_", name)
+    slug = re.sub(r"\.{2,}", ".", slug)[:120].strip("._-")
+    return Path(f"{slug or 'report'}.html")
 
 
 def _decision(store: Store, name: str, config: ExperimentConfig | None) -> Decision:
@@ -68,3 +82,13 @@ def _decision(store: Store, name: str, config: ExperimentConfig | None) -> Decis
     if config is None:
         return decision_for(store, name)
     return decision_for(store, name, config.decision, config.prices)
+
+
+def experiment_arg(experiment: str, overrides: tuple[str, ...]) -> tuple[str, ExperimentConfig | None]:
+    """An experiment given by name (stored settings) or by YAML file (its settings, with overrides)."""
+    if experiment.endswith((".yaml", ".yml")):
+        config = load_experiment(experiment, list(overrides))
+        return config.name, config
+    if overrides:
+        raise TunewiseError("--set needs the experiment's YAML file, not its name")
+    return experiment, None

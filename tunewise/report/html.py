@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from tunewise import __version__
+from tunewise.core.errors import InputError
 from tunewise.core.fetch import atomic_write_text
 from tunewise.core.format import duration, human_bytes, human_count, p_value, usd
 from tunewise.decide.decision import Decision
@@ -66,9 +67,17 @@ def render_report(decision: Decision, experiment: str) -> str:
 
 
 def write_report(decision: Decision, experiment: str, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, render_report(decision, experiment))
-    umask = os.umask(0)
-    os.umask(umask)
-    path.chmod(0o666 & ~umask)  # a report is for sharing; the atomic temp file was private
+    html = render_report(decision, experiment)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, html)
+        umask = os.umask(0)
+        os.umask(umask)
+        path.chmod(0o666 & ~umask)  # a report is for sharing; the atomic temp file was private
+    except OSError as exc:  # a read-only folder, a full disk, a file where a folder should be
+        raise InputError(
+            f"cannot write the report ({exc.strerror or exc})",
+            file=str(path),
+            fix="pass -o/--report a file in a folder you can write (and free disk space if it is full)",
+        ) from None
     return path

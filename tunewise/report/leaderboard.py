@@ -3,6 +3,7 @@ and what each method costs to build and to run."""
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from tunewise.core.format import human_bytes, human_count, p_value, usd
@@ -53,7 +54,7 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
         costs = c.costs
         mark = " ★" if decision.recommended is c else ""
         table.add_row(
-            f"{c.method_id}{mark}",
+            f"{escape(c.method_id)}{mark}",
             f"#{c.run_id}",
             f"{c.value:.3f} [{c.low:.3f}, {c.high:.3f}]",
             *[f"{c.other_metrics[name]:.3f}" if name in c.other_metrics else "-" for name in other_names],

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from tunewise.core.format import describe_cut, human_bytes, human_count
 from tunewise.methods import METHODS
@@ -47,13 +49,13 @@ def render_run(console: Console, store: Store, run_id: int, examples: int) -> No
     run, experiment = store.run(run_id)
     when = run.started_at.strftime("%Y-%m-%d %H:%M:%S")
     console.print(
-        f"[bold]run #{run.id}[/]  {experiment} / {run.method_id} ({run.method})  "
+        f"[bold]run #{run.id}[/]  {escape(experiment)} / {escape(run.method_id)} ({escape(run.method)})  "
         f"[bold]{run.status}[/]  started {when}  code {run.code_version}"
     )
     if run.error:
-        console.print(Panel(run.error.strip(), title="error", border_style="red"))
-    console.print(f"config: {run.config}")
-    console.print(f"splits: {run.split_sizes}")
+        console.print(Panel(Text(run.error.strip()), title="error", border_style="red"))
+    console.print(f"config: {escape(str(run.config))}")
+    console.print(f"splits: {escape(str(run.split_sizes))}")
     if run.metrics:
         _metrics(console, run)
     if run.details:
@@ -71,7 +73,7 @@ def render_run(console: Console, store: Store, run_id: int, examples: int) -> No
 def _metrics(console: Console, run) -> None:
     table = Table("metric", "value", "95% CI", title="test metrics")
     for name, score in run.metrics.items():
-        table.add_row(name, f"{score['value']:.3f}", f"[{score['low']:.3f}, {score['high']:.3f}]")
+        table.add_row(escape(name), f"{score['value']:.3f}", f"[{score['low']:.3f}, {score['high']:.3f}]")
     console.print(table)
     measured = run.measured
     stability = measured.stability
@@ -113,15 +115,15 @@ def _metrics(console: Console, run) -> None:
 def _prompt(console: Console, prompt: dict) -> None:
     lines = []
     if prompt.get("system"):
-        lines.append(f"[bold]system:[/] {prompt['system']}")
+        lines.append(f"[bold]system:[/] {escape(prompt['system'])}")
     if prompt.get("instruction"):
-        lines.append(f"[bold]instruction:[/] {prompt['instruction']}")
+        lines.append(f"[bold]instruction:[/] {escape(prompt['instruction'])}")
     for text, answer in prompt.get("demos", []):
-        lines.append(f"[bold]example:[/] {text} [bold]->[/] {answer}")
+        lines.append(f"[bold]example:[/] {escape(text)} [bold]->[/] {escape(answer)}")
     if prompt.get("demos_per_request"):
         lines.append("[bold]examples:[/] chosen per request (the nearest training examples)")
     if prompt.get("verbalizer"):
-        lines.append(f"[bold]label words:[/] {prompt['verbalizer']}")
+        lines.append(f"[bold]label words:[/] {escape(str(prompt['verbalizer']))}")
     if lines:
         console.print(Panel("\n".join(lines), title="prompt"))
 
@@ -161,7 +163,7 @@ def _predictions(console: Console, store: Store, run_id: int, examples: int) -> 
     table = Table("input", "target", "prediction", title=f"test predictions ({len(wrong)} of {len(rows)} wrong)")
     for row in (wrong + [r for r in rows if r.correct])[:examples]:
         colour = "green" if row.correct else "red"
-        table.add_row(row.input[:80], row.target, f"[{colour}]{row.prediction}[/]")
+        table.add_row(escape(row.input[:80]), escape(row.target), f"[{colour}]{escape(row.prediction)}[/]")
     console.print(table)
 
 

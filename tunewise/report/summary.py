@@ -40,7 +40,7 @@ def decision_notes(decision: Decision) -> list[str]:
 
 def print_decision(console: Console, decision: Decision) -> None:
     chosen = decision.recommended
-    title = f"Recommendation: {chosen.method_id}" if chosen else "No recommendation"
+    title = f"Recommendation: {escape(chosen.method_id)}" if chosen else "No recommendation"
     lines = [f"• {escape(reason)}" for reason in decision.reasons]
     lines += [f"[yellow]! {escape(caveat)}[/]" for caveat in decision.caveats]
     lines += [escape(note) for note in decision_notes(decision)]

@@ -18,7 +18,7 @@ import torch
 from tunewise.core.adapted import Adapted
 from tunewise.core.errors import TunewiseError
 from tunewise.core.format import describe_cut
-from tunewise.core.home import runs_dir
+from tunewise.core.home import private_files, runs_dir
 from tunewise.core.record import Measurements
 from tunewise.core.results import Evaluation
 from tunewise.decide.costs import training_flops
@@ -58,8 +58,9 @@ def run_method(
     folder = runs_dir() / str(run_id)
     session.log(f"{entry.id}: run #{run_id} " + (f"resumed from {resume_from.name}" if resume_from else "started"))
     try:
-        result, measured, adapted, train_seconds = _fit_and_measure(session, entry, run_id, folder, resume_from)
-        _store_result(session, run_id, adapted, result, measured, train_seconds, folder)
+        with private_files():  # artifacts and checkpoints hold the user's data: theirs only
+            result, measured, adapted, train_seconds = _fit_and_measure(session, entry, run_id, folder, resume_from)
+            _store_result(session, run_id, adapted, result, measured, train_seconds, folder)
         shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # the artifact holds the final weights
         if measured.context_cut:
             session.log(f"{entry.id}: {describe_cut(measured.context_cut, session.config.model.max_length)}")

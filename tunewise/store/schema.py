@@ -39,6 +39,8 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     pid: Mapped[int] = mapped_column(Integer)
+    # When that process started (seconds since the epoch): tells it from a later process given the same pid.
+    pid_started: Mapped[float | None] = mapped_column(Float, nullable=True)
     hostname: Mapped[str] = mapped_column(String(200))
     environment: Mapped[dict] = mapped_column(JSON)
     code_version: Mapped[str] = mapped_column(String(100))
