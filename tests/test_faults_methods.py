@@ -47,3 +47,18 @@ def test_markup_in_user_text_is_printed_as_text(tmp_path, sentiment_jsonl, tiny_
     shown = CliRunner().invoke(cli, ["show", "1"])
     assert shown.exit_code == 0, shown.output
     assert "[/m]" in shown.output and "[bold]classify[/bold] it" in shown.output
+
+
+def test_train_and_test_files_without_validation_get_a_carved_validation_split(tmp_path, sentiment_jsonl):
+    lines = sentiment_jsonl.read_text().splitlines()
+    (tmp_path / "train.jsonl").write_text("\n".join(lines[::2]) + "\n")
+    (tmp_path / "test.jsonl").write_text("\n".join(lines[1::2]) + "\n")
+    path = tmp_path / "two-files.yaml"
+    path.write_text(
+        "name: two-files\ndata: {splits: {train: train.jsonl, test: test.jsonl}, validation_fraction: 0.25}\n"
+        "task: {target: label, input: text}\nmethods:\n  - method: zero_shot\n"
+    )
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "'train': 16, 'validation': 4, 'test': 20" in result.output  # 2.5 per label rounds to 2
+    assert "validation: carved 25% (4 examples) from train.jsonl" in result.output

@@ -72,3 +72,5 @@ def validate(experiments: tuple[Path, ...], overrides: tuple[str, ...]):
         task, splits = prepare(config)
         methods = ", ".join(e.id for e in config.entries)
         out.print(f"{path}: ok - {splits.sizes()} examples, labels {task.labels or 'free text'}, methods {methods}")
+        if splits.carved:
+            out.print(f"  {splits.carved.message()}")

@@ -1,19 +1,30 @@
 """Build typed dataclasses from plain dicts (parsed YAML), collecting every problem instead of stopping at one.
 
 A problem names the key path (``methods[2].rank``), the YAML line when known, the bad value and what is
-allowed. Unknown keys are errors that list the allowed keys. Dataclasses may check relations between fields
-in ``__post_init__`` by raising ``ValueError``; the message is reported at that dataclass's path.
+allowed. Unknown keys are errors that list the allowed keys. A field may name its own ``check`` in its metadata
+(value -> problem or None), reported at its line. Dataclasses may check relations between fields in
+``__post_init__`` by raising ``ValueError`` (or ``Invalid``); the message is reported at that dataclass's path.
+Floats must be finite: NaN passes every ``<`` check and infinity every ``>`` one.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import types
 import typing
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from tunewise.core.errors import TunewiseError
+
 Path = tuple  # a key path: ("methods", 2, "rank")
+
+
+class Invalid(TunewiseError, ValueError):
+    """A value a config dataclass refuses in ``__post_init__``: ``build`` reports it at the dataclass's path
+    (it is a ValueError), and code that builds a config from command-line options gets a one-line error (it is
+    a TunewiseError) instead of a traceback."""
 
 
 @dataclasses.dataclass
@@ -57,7 +68,7 @@ def build(cls: type, data: Any, problems: Problems, path: Path = ()) -> Any:
         if not field.init:
             continue
         if field.name in data:
-            values[field.name] = convert(data[field.name], hints[field.name], problems, (*path, field.name))
+            values[field.name] = _field(field, data[field.name], hints[field.name], problems, (*path, field.name))
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             problems.add((*path, field.name), f"required key is missing ({help_of(field)})")
     if len(problems.items) > before:
@@ -67,6 +78,17 @@ def build(cls: type, data: Any, problems: Problems, path: Path = ()) -> Any:
     except ValueError as exc:
         problems.add(path, str(exc))
         return None
+
+
+def _field(field: dataclasses.Field, value: Any, hint: Any, problems: Problems, path: Path) -> Any:
+    """A field's value converted, then its own ``check`` (metadata: value -> problem or None) when it converted:
+    a range problem is reported at the field's line, with every other problem of the file."""
+    before = len(problems.items)
+    value = convert(value, hint, problems, path)
+    check = field.metadata.get("check")
+    if check and len(problems.items) == before and (problem := check(value)):
+        problems.add(path, problem)
+    return value
 
 
 def convert(value: Any, hint: Any, problems: Problems, path: Path) -> Any:
@@ -89,10 +111,21 @@ def convert(value: Any, hint: Any, problems: Problems, path: Path) -> Any:
         if not isinstance(value, dict):
             problems.add(path, f"expected a mapping, got {describe(value)}")
             return value
-        return {k: convert(v, args[1], problems, (*path, k)) for k, v in value.items()}
+        return {
+            _key(k, args[0], problems, (*path, k)): convert(v, args[1], problems, (*path, k)) for k, v in value.items()
+        }
     if dataclasses.is_dataclass(hint):
         return build(hint, value, problems, path)
     return _scalar(value, hint, problems, path)
+
+
+def _key(key: Any, hint: Any, problems: Problems, path: Path) -> Any:
+    if hint is not str or isinstance(key, str):
+        return key
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)  # verbalizer: {1: one} names the label "1"
+    problems.add(path, f"keys must be text, got {describe(key)}{_quote_hint(key, str)}")
+    return key
 
 
 def _scalar(value: Any, hint: Any, problems: Problems, path: Path) -> Any:
@@ -101,10 +134,20 @@ def _scalar(value: Any, hint: Any, problems: Problems, path: Path) -> Any:
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint is float and isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
-        return float(value)  # YAML 1.1 reads 3e-4 (no dot) as a string; people mean the number
+        value = float(value)  # YAML 1.1 reads 3e-4 (no dot) as a string; people mean the number
+    if hint is str and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # labels: [1, 2] means the labels "1" and "2"
     if hint in (int, float) and isinstance(value, bool) or not isinstance(value, hint):
-        problems.add(path, f"expected {hint.__name__}, got {describe(value)}")
+        problems.add(path, f"expected {hint.__name__}, got {describe(value)}{_quote_hint(value, hint)}")
+    elif hint is float and not math.isfinite(value):
+        problems.add(path, f"expected a finite number, got {value}")
     return value
+
+
+def _quote_hint(value: Any, hint: Any) -> str:
+    if hint is str and isinstance(value, bool):
+        return " (YAML reads yes/no/on/off/true/false as booleans: quote it)"
+    return ""
 
 
 _FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")

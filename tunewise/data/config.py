@@ -12,6 +12,7 @@ QualityCheck = Literal[
     "near_duplicates",
     "leakage",
     "imbalance",
+    "similar_labels",
     "too_long",
     "encoding",
     "personal_data",
@@ -34,8 +35,11 @@ class SplitSizes:
 @dataclass
 class SplitFiles:
     train: str = field(metadata={"help": "training examples file"})
-    validation: str = field(metadata={"help": "validation examples file (early stopping, prompt search)"})
     test: str = field(metadata={"help": "held-out test examples file"})
+    validation: str | None = field(
+        default=None,
+        metadata={"help": "validation examples file; if omitted, validation_fraction of train is carved (stratified)"},
+    )
 
 
 @dataclass
@@ -43,7 +47,9 @@ class DataConfig:
     dataset: str | None = field(default=None, metadata={"help": "catalog dataset name, e.g. rotten_tomatoes"})
     path: str | None = field(default=None, metadata={"help": "a .jsonl or .csv file, split by tunewise"})
     splits: SplitFiles | None = field(default=None, metadata={"help": "your own train/validation/test files"})
-    validation_fraction: float = field(default=0.15, metadata={"help": "share of examples for validation"})
+    validation_fraction: float = field(
+        default=0.15, metadata={"help": "share of examples for validation (of train, when splits has no validation)"}
+    )
     test_fraction: float = field(default=0.25, metadata={"help": "share of examples for test"})
     limit: SplitSizes = field(default_factory=SplitSizes, metadata={"help": "subset sizes per split"})
     redact: bool = field(
@@ -51,6 +57,13 @@ class DataConfig:
     )
     acknowledge: list[QualityCheck] = field(
         default_factory=list, metadata={"help": "data-quality warnings you have seen and accept"}
+    )
+    normalize_labels: bool = field(
+        default=False,
+        metadata={
+            "help": "merge labels that differ only in case, Unicode form, invisible characters or number format "
+            "(NFC, zero-width removed, '1.0' -> '1', lowercase unless task.labels spells it)"
+        },
     )
 
     def __post_init__(self):

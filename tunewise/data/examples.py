@@ -1,17 +1,24 @@
-"""Read examples from JSONL and CSV files, remembering where each came from so errors can point at it."""
+"""Read examples from JSONL and CSV files, remembering where each came from so errors can point at it.
+
+Files are read one line at a time (``iter_examples``), so a caller that keeps only a sample never holds the
+whole file. Lines end at "\\n" (or "\\r\\n") only: ``str.splitlines`` also breaks on U+0085, U+2028, U+2029 and
+\\x1c-\\x1e, which are valid inside a JSON string or a CSV cell.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
-import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tunewise.core.errors import InputError
+from tunewise.data.jsonline import parse_line
 
 READERS = {}
 MAX_CSV_FIELD = 16 * 1024 * 1024  # larger cells are refused with their line; Task refuses long inputs anyway
+MAX_LINE_BYTES = 64 * 1024 * 1024  # one physical line; past this a file is surely not line-delimited text
 
 
 @dataclass(frozen=True)
@@ -31,89 +38,106 @@ def reader(*suffixes: str):
 
 
 def load_examples(path: str | Path) -> list[Example]:
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=str(path), fix="check the path in the experiment file")
-    read = READERS.get(path.suffix.lower())
-    if read is None:
-        raise InputError(
-            f"unsupported file type {path.suffix!r}", file=str(path), fix=f"use one of {', '.join(sorted(READERS))}"
-        )
-    examples = read(path, _decode(path))
+    examples = list(iter_examples(path))
     if not examples:
         raise InputError("the file holds no examples", file=str(path), fix="add examples or point at another file")
     return examples
 
 
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+def iter_examples(path: str | Path) -> Iterator[Example]:
+    """The file's examples in order, read line by line (raises InputError on the first bad line)."""
+    path = Path(path)
+    read = _reader_for(path)
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        handle = path.open("rb")
+    except OSError as exc:
         raise InputError(
-            f"bytes that are not UTF-8 at byte {exc.start}",
+            f"cannot be read ({exc.strerror or exc})", file=str(path), fix="check the file's permissions"
+        ) from None
+    with handle:
+        yield from read(path, _lines(path, handle))
+
+
+def _reader_for(path: Path):
+    if not path.exists():
+        raise InputError("file not found", file=str(path), fix="check the path in the experiment file")
+    if path.is_dir():
+        raise InputError("is a folder, not a file", file=str(path), fix="point at a .jsonl or .csv file")
+    read = READERS.get(path.suffix.lower())
+    if read is None:
+        raise InputError(
+            f"unsupported file type {path.suffix!r}", file=str(path), fix=f"use one of {', '.join(sorted(READERS))}"
+        )
+    return read
+
+
+def _lines(path: Path, handle) -> Iterator[str]:
+    """Decoded lines with their "\\n" kept (the CSV reader needs it inside quoted cells)."""
+    offset, number = 0, 0
+    while raw := handle.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise InputError(
+                f"line {number} is longer than {MAX_LINE_BYTES // 2**20} MB",
+                file=str(path),
+                line=number,
+                fix="write one example per line",
+            )
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw, offset = raw[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+        yield _decode(path, raw, offset, number)
+        offset += len(raw)
+
+
+def _decode(path: Path, raw: bytes, offset: int, number: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"bytes that are not UTF-8 at byte {offset + exc.start}",
             file=str(path),
-            line=line,
+            line=number,
             value=raw[exc.start : exc.start + 4],
             fix="re-save the file as UTF-8",
         ) from None
 
 
 @reader(".jsonl", ".ndjson")
-def read_jsonl(path: Path, text: str) -> list[Example]:
-    examples = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"malformed JSON ({exc.msg} at column {exc.colno})",
-                file=str(path),
-                line=number,
-                value=line,
-                fix="write one JSON object per line",
-            ) from None
-        if not isinstance(record, dict):
-            raise InputError(
-                "each line must be a JSON object", file=str(path), line=number, value=record, fix='use {"field": ...}'
-            )
-        examples.append(Example(record, str(path), number))
-    return examples
+def read_jsonl(path: Path, lines: Iterator[str]) -> Iterator[Example]:
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield Example(parse_line(line.rstrip("\r\n"), str(path), number), str(path), number)
 
 
 @reader(".csv")
-def read_csv(path: Path, text: str) -> list[Example]:
+def read_csv(path: Path, lines: Iterator[str]) -> Iterator[Example]:
     csv.field_size_limit(MAX_CSV_FIELD)  # the default (128 kB) fails inside the csv module with no line number
-    rows = csv.reader(io.StringIO(text, newline=""))
+    rows = csv.reader(lines)
     header = _next_row(rows, path, 1)
     if not header:
-        return []
+        return
     _check_header(path, header)
-    examples = []
     while True:
         start = rows.line_num + 1
         row = _next_row(rows, path, start)
         if row is None:
-            return examples
+            return
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            spans = (
-                f" (this row runs from line {start} to {rows.line_num}: an unclosed quote?)"
-                if rows.line_num > start
-                else ""
-            )
-            raise InputError(
-                f"row has {len(row)} columns but the header has {len(header)}{spans}",
-                file=str(path),
-                line=start,
-                value=row,
-                fix="quote cells that contain commas, close every quote, and give every row the header's columns",
-            )
-        examples.append(Example(dict(zip(header, row, strict=True)), str(path), start))
+            _ragged(path, row, header, start, rows.line_num)
+        yield Example(dict(zip(header, row, strict=True)), str(path), start)
+
+
+def _ragged(path: Path, row: list[str], header: list[str], start: int, end: int) -> None:
+    spans = f" (this row runs from line {start} to {end}: an unclosed quote?)" if end > start else ""
+    raise InputError(
+        f"row has {len(row)} columns but the header has {len(header)}{spans}",
+        file=str(path),
+        line=start,
+        value=row,
+        fix="quote cells that contain commas, close every quote, and give every row the header's columns",
+    )
 
 
 def _next_row(rows, path: Path, line: int) -> list[str] | None:

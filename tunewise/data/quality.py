@@ -1,8 +1,9 @@
 """The data quality report run before every experiment (and by `tunewise data check`): duplicates, near
-duplicates, conflicting answers, train/test leakage, label imbalance, inputs longer than the model's context
-once the prompt is applied, and text-encoding damage. Each finding is a warning unless it makes the results
-meaningless (an error); warnings can be acknowledged by name in the experiment file (``data.acknowledge``,
-whose names are the ``QualityCheck`` literal in config.py)."""
+duplicates, conflicting answers, train/test leakage, label imbalance, labels that differ only in case, Unicode
+form, invisible characters or number format, inputs longer than the model's context once the prompt is applied,
+and text-encoding damage. Each finding is a warning unless it makes the results meaningless (an error);
+warnings can be acknowledged by name in the experiment file (``data.acknowledge``, whose names are the
+``QualityCheck`` literal in config.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 
-from tunewise.core.items import Splits
+from tunewise.core.items import Item, Splits
 
 IMBALANCE_RATIO = 4.0  # majority / minority label count that earns a warning
 MOJIBAKE = re.compile(r"Ã[\x80-\xbf¡-ÿ]|â€|Â[\xa0-\xbf]")  # UTF-8 read as Latin-1 / cp1252
+DECIMAL = re.compile(r"[-+]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][-+]?\d+)")  # "1.0", "1e3": not "1" or "007"
 
 
 @dataclass
@@ -49,6 +52,31 @@ def normalise(text: str) -> str:
     return " ".join("".join(ch for ch in text if ch.isalnum() or ch.isspace()).split())
 
 
+def normalize_label(text: str) -> str:
+    """What ``data.normalize_labels: true`` makes of a label: invisible format characters (zero-width spaces and
+    joiners, byte-order marks, soft hyphens) removed, Unicode NFC, a number with a decimal point or exponent
+    written plainly ("1.0" -> "1", "2.50" -> "2.5"; "007" is left alone: it may be a code) and lowercase."""
+    text = unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) != "Cf")).strip()
+    if DECIMAL.fullmatch(text):
+        text = _plain_number(text)
+    return text.lower()
+
+
+def _plain_number(text: str) -> str:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if abs(number.adjusted()) > 30:  # "1e999999999" would expand to a billion digits
+        return text
+    return str(int(number)) if number == number.to_integral_value() else format(number.normalize(), "f")
+
+
+def label_key(text: str) -> str:
+    """Labels with the same key are near-identical: the same once normalised and case-folded."""
+    return normalize_label(text).casefold()
+
+
 def check_quality(
     splits: Splits,
     labels: list[str] | None,
@@ -66,6 +94,7 @@ def check_quality(
     findings += _leakage(parts)
     counts = {name: dict(Counter(i.target for i in items)) for name, items in parts.items()} if labels else {}
     findings += _imbalance(counts, labels or [])
+    findings += _similar_labels(parts, labels)
     findings += _too_long(parts, tokens_needed, max_length)
     findings += _encoding(parts)
     findings += _personal_data(privacy or {}, redacted)
@@ -140,6 +169,28 @@ def _imbalance(counts: dict, labels: list[str]) -> list[Finding]:
             message = f"{split}: no example of {', '.join(map(repr, missing))}"
             out.append(Finding("imbalance", "warning", message, len(missing)))
     return out
+
+
+def _similar_labels(parts: dict, labels: list[str] | None) -> list[Finding]:
+    if labels is None:
+        return []
+    first: dict[str, Item] = {}  # each spelling's first example
+    for items in parts.values():
+        for item in items:
+            first.setdefault(item.target, item)
+    groups = defaultdict(list)  # spellings in the order the data shows them, then declared-only ones
+    for spelling in [*first, *sorted(set(labels) - set(first))]:
+        groups[label_key(spelling)].append(spelling)
+    similar = [group for group in groups.values() if len(group) > 1]
+    if not similar:
+        return []
+    shown = "; ".join(" / ".join(map(repr, group)) for group in similar[:3])
+    message = (
+        f"{len(similar)} group(s) of labels differ only in case, Unicode form, invisible characters or number "
+        f"format ({shown}) and are separate classes; set data.normalize_labels: true to merge them"
+    )
+    examples = [[first[s] for s in group if s in first] for group in similar]
+    return [_finding("similar_labels", "warning", message, len(similar), [g for g in examples if g])]
 
 
 def _too_long(parts: dict, tokens_needed, max_length) -> list[Finding]:

@@ -47,6 +47,13 @@ class DecisionConfig:
             raise ValueError("requests_per_month must be >= 0 and horizon_months > 0")
         if not 0 < self.alpha < 0.5:
             raise ValueError(f"alpha must be in (0, 0.5), got {self.alpha}")
+        if self.min_quality is not None and not 0 <= self.min_quality <= 1:
+            raise ValueError(f"min_quality must be in [0, 1] (every metric is a share), got {self.min_quality}")
+        limits = {"max_latency_ms": self.max_latency_ms, "max_build_usd": self.max_build_usd}
+        limits["max_monthly_usd"] = self.max_monthly_usd
+        negative = [f"{name} {value}" for name, value in limits.items() if value is not None and value < 0]
+        if negative:
+            raise ValueError(f"limits must be 0 or more, got {', '.join(negative)}")
 
     @property
     def lifetime_requests(self) -> float:

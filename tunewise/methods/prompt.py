@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,7 +10,10 @@ from tunewise.core.adapted import Adapted, read_description
 from tunewise.core.backend import Backend
 from tunewise.core.errors import TunewiseError
 from tunewise.core.prompt import PromptProgram
+from tunewise.tasks.config import MAX_LABEL_CHARS
 from tunewise.tasks.task import Task
+
+PLACEHOLDER = re.compile(r"\{(\w*)\}")  # {name}; braces around anything else (JSON: {"label": ...}) are text
 
 
 @dataclass
@@ -34,6 +38,14 @@ class PromptSettings:
             words = list(self.verbalizer.values())
             if len(set(words)) != len(words) or not all(w.strip() for w in words):
                 raise ValueError(f"verbalizer words must be distinct and non-empty, got {self.verbalizer}")
+            if any(len(word) > MAX_LABEL_CHARS for word in words):
+                raise ValueError(f"verbalizer words are answers of at most {MAX_LABEL_CHARS} characters")
+        unknown = [name for name in PLACEHOLDER.findall(self.output_format or "") if name != "choices"]
+        if unknown:
+            raise ValueError(
+                f"output_format has {{{unknown[0]}}}, which is not a placeholder (it would reach the model as "
+                "written); the only placeholder is {choices}, the answer words"
+            )
 
 
 def base_program(settings: PromptSettings, task: Task) -> PromptProgram:

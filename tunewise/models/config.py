@@ -23,3 +23,7 @@ class ModelConfig:
             raise ValueError("give model.name or model.path, not both")
         if self.name is None and self.path is None:
             self.name = DEFAULT_MODEL
+        if self.max_length < 1 or self.batch_size < 1:
+            raise ValueError(
+                f"max_length and batch_size must be at least 1, got {self.max_length} and {self.batch_size}"
+            )

@@ -6,6 +6,7 @@ module composes them, reads the YAML and resolves the method entries against the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import yaml
 
 from tunewise.core.budget import BudgetConfig
 from tunewise.core.errors import ConfigError
-from tunewise.core.typed import Problems, build
+from tunewise.core.typed import Invalid, Problems, build
 from tunewise.data.config import DataConfig
 from tunewise.decide.settings import DecisionConfig, PriceSheet
 from tunewise.evaluate.config import BiasConfig, ForgettingConfig, StabilityConfig
@@ -22,7 +23,28 @@ from tunewise.methods import METHODS
 from tunewise.models.config import ModelConfig
 from tunewise.run.overrides import apply_overrides, line_numbers
 from tunewise.run.sweep import Trial, expand
+from tunewise.run.yaml_safe import YamlRefused, read_yaml
 from tunewise.tasks.config import TaskConfig
+
+MAX_FILE_BYTES = 1_000_000  # experiment files are a few kB; the limit keeps a wrong path from being read whole
+MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit
+# Experiment names become folder and file names (artifacts, reports): letters, digits, '-', '_', '.' and spaces,
+# starting with a letter or digit, not ending with '.' or a space (Windows drops those), at most 100 characters.
+NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9 ._-]{0,98}[A-Za-z0-9_-])?")
+
+
+def _check_name(name: str) -> str | None:
+    if NAME.fullmatch(name):
+        return None
+    shown = repr(name) if len(name) <= 40 else f"{name[:30]!r}... ({len(name):,} characters)"
+    return (
+        f"{shown} is not allowed: the name is used for folders and files, so use 1 to 100 letters, digits, '-', "
+        "'_', '.' or spaces, starting with a letter or digit and not ending with '.' or a space"
+    )
+
+
+def _check_seed(seed: int) -> str | None:
+    return None if 0 <= seed <= MAX_SEED else f"must be between 0 and {MAX_SEED} (2**32 - 1), got {seed}"
 
 
 @dataclass
@@ -35,13 +57,13 @@ class MethodEntry:
 
 @dataclass
 class ExperimentConfig:
-    name: str = field(metadata={"help": "experiment name (groups its runs in the store)"})
+    name: str = field(metadata={"help": "experiment name (groups its runs in the store)", "check": _check_name})
     task: TaskConfig = field(metadata={"help": "what to predict and how it is scored"})
     data: DataConfig = field(metadata={"help": "where the examples come from"})
     methods: list[dict] = field(metadata={"help": "methods to compare, each {method: NAME, ...parameters}"})
     model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the base model"})
     budget: BudgetConfig = field(default_factory=BudgetConfig, metadata={"help": "limits per trained method"})
-    seed: int = field(default=0, metadata={"help": "seed for splits, sampling and training"})
+    seed: int = field(default=0, metadata={"help": "seed for splits, sampling and training", "check": _check_seed})
     decision: DecisionConfig = field(
         default_factory=DecisionConfig, metadata={"help": "expected volume and constraints for the recommendation"}
     )
@@ -58,27 +80,44 @@ class ExperimentConfig:
     source: str = field(default="<dict>", init=False)
     entries: list[MethodEntry] = field(default_factory=list, init=False)
 
+    def __post_init__(self):
+        if self.data.normalize_labels and self.task.type != "classification":
+            raise Invalid("data.normalize_labels is for classification labels; remove it or set task.type")
+
 
 def load_experiment(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(path), ["file not found; check the path"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), [f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [f"not valid YAML: {str(exc).splitlines()[0]}"]) from None
-    problems = Problems(lines=line_numbers(node) if node is not None else {})
+    node, data, found = _read(path)
+    problems = Problems(lines=line_numbers(node) if node is not None else {}, items=found)
     data = apply_overrides(data, overrides, problems)
     config = parse_experiment(data, problems, base_dir=path.parent)
     if problems.items:
         raise ConfigError(str(path), problems.items)
     config.source = str(path)
     return config
+
+
+def _read(path: Path) -> tuple[Any, Any, list[str]]:
+    """The file's YAML node (for line numbers), data and problems (``read_yaml``); a file that cannot be read
+    is a ConfigError."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(str(path), [f"larger than {MAX_FILE_BYTES // 1000:,} kB; is this an experiment file?"])
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found; check the path"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
+    except OSError as exc:
+        raise ConfigError(
+            str(path), [f"cannot be read ({exc.strerror or exc}); check the path and permissions"]
+        ) from None
+    try:
+        return read_yaml(text)
+    except YamlRefused as exc:
+        raise ConfigError(str(path), exc.problems) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {str(exc).splitlines()[0]}"]) from None
 
 
 def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) -> ExperimentConfig | None:
@@ -141,4 +180,5 @@ def _resolve_paths(data: DataConfig, base_dir: Path) -> None:
         data.path = resolve(data.path)
     if data.splits:
         for split in ("train", "validation", "test"):
-            setattr(data.splits, split, resolve(getattr(data.splits, split)))
+            if getattr(data.splits, split) is not None:  # validation may be carved from train
+                setattr(data.splits, split, resolve(getattr(data.splits, split)))

@@ -22,6 +22,8 @@ from tunewise.store import Store
 def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, log=print) -> list[Outcome]:
     task, splits = prepare(config)
     log(f"data: {splits.sizes()} examples; labels: {task.labels or 'free text'}")
+    if splits.carved:
+        log(splits.carved.message())
     quality = check_data(config, task, splits)
     log_quality(quality, log)
     experiment_id = store.experiment(config.name, snapshot(config))

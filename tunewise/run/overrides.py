@@ -1,4 +1,5 @@
-"""``--set key.path=value`` overrides, and the YAML line of every key path (for error messages)."""
+"""``--set key.path=value`` overrides (each value read as YAML, as safely as the file), and the YAML line of every
+key path (for error messages)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 import yaml
 
 from tunewise.core.typed import Problems, format_path
+from tunewise.run.yaml_safe import YamlRefused, read_yaml
 
 
 def line_numbers(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    """Recursive over the expanded document: read_yaml bounds its depth and size first."""
     lines = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -28,8 +31,20 @@ def apply_overrides(data: Any, overrides: list[str], problems: Problems) -> Any:
         if not sep or not key:
             problems.add((), f"override {override!r} must look like key.path=value, e.g. seed=3")
             continue
-        _set_path(data, key.split("."), yaml.safe_load(raw), problems)
+        try:
+            _, value, refused = read_yaml(raw)
+        except (yaml.YAMLError, YamlRefused) as exc:
+            refused = exc.problems if isinstance(exc, YamlRefused) else [str(exc).splitlines()[0]]
+        if refused:
+            reason = "; ".join(refused)
+            problems.add(tuple(key.split(".")), f"--set value {_short(raw)} is not valid YAML ({reason}); quote text")
+            continue
+        _set_path(data, key.split("."), value, problems)
     return data
+
+
+def _short(raw: str) -> str:
+    return repr(raw) if len(raw) <= 60 else repr(raw[:57] + "...")
 
 
 def _set_path(data: Any, keys: list[str], value: Any, problems: Problems) -> None:

@@ -3,23 +3,25 @@ personal data redacted when asked), and every method's own check of its settings
 
 from __future__ import annotations
 
+import dataclasses
+
 from tunewise.core.errors import TunewiseError
-from tunewise.core.items import Splits
 from tunewise.data.privacy import privacy_report
 from tunewise.methods import METHODS
 from tunewise.run.config import ExperimentConfig
-from tunewise.tasks.prepare import prepare_splits
+from tunewise.tasks.prepare import PreparedSplits, prepare_splits
 from tunewise.tasks.task import Task
 
 
-def prepare(config: ExperimentConfig) -> tuple[Task, Splits]:
+def prepare(config: ExperimentConfig) -> tuple[Task, PreparedSplits]:
     task = Task.from_config(config.task)
     task.slice_field = config.bias.column
     splits = prepare_splits(config.data, task, config.seed)
     task.privacy = privacy_report(splits.parts())
     if config.data.redact:  # from here on no method, store row, artifact or log sees the raw values
         task.redact = True
-        splits = Splits(*([task.redacted(item) for item in part] for part in splits.parts().values()))
+        redacted = {name: [task.redacted(item) for item in part] for name, part in splits.parts().items()}
+        splits = dataclasses.replace(splits, **redacted)
     for name, items in splits.parts().items():
         if not items:
             raise TunewiseError(f"the {name} split is empty; add examples or change data.limit / fractions")

@@ -4,13 +4,17 @@ a stored run. The decision keeps the trial with the best validation score, so th
 from __future__ import annotations
 
 import itertools
+import math
 import random
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tunewise.core.typed import Problems, build
+
+MAX_TRIALS = 1000  # each trial is a stored run and a fit: more is a mistake, not a plan
 
 
 @dataclass
@@ -27,13 +31,46 @@ class SweepConfig:
             raise ValueError(f"parameters needs a non-empty list of values per name (empty: {', '.join(empty)})")
         if self.trials is not None and self.trials < 1:
             raise ValueError(f"trials must be at least 1, got {self.trials}")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise ValueError(f"max_minutes must be more than 0, got {self.max_minutes}")
+        if self.size > MAX_TRIALS and (self.trials is None or self.trials > MAX_TRIALS):
+            raise ValueError(
+                f"the sweep has {self.size:,} combinations; at most {MAX_TRIALS:,} trials are run: set "
+                f"trials (<= {MAX_TRIALS:,}; strategy: random samples them) or give fewer values"
+            )
+
+    @property
+    def size(self) -> int:
+        """The number of combinations, counted, never built."""
+        return math.prod(len(values) for values in self.parameters.values())
 
     def combinations(self) -> list[dict[str, Any]]:
-        names = list(self.parameters)
-        grid = [dict(zip(names, values, strict=True)) for values in itertools.product(*self.parameters.values())]
+        """The trials: the grid's first ``trials`` combinations, or a seeded sample of them (random), without
+        building the grid: a sample of indices into it (the same sample ``Random.sample(grid)`` would draw)."""
+        count = min(self.trials or self.size, self.size)
         if self.strategy == "random":
-            return random.Random(self.seed).sample(grid, min(self.trials or len(grid), len(grid)))
-        return grid[: self.trials]
+            return [self._combination(i) for i in _sample_indices(self.size, count, self.seed)]
+        grid = itertools.product(*self.parameters.values())
+        return [dict(zip(self.parameters, values, strict=True)) for values in itertools.islice(grid, count)]
+
+    def _combination(self, index: int) -> dict[str, Any]:
+        """The ``index``-th combination in ``itertools.product`` order (the last parameter varies fastest)."""
+        out = {}
+        for name in reversed(list(self.parameters)):
+            values = self.parameters[name]
+            index, position = divmod(index, len(values))
+            out[name] = values[position]
+        return {name: out[name] for name in self.parameters}
+
+
+def _sample_indices(size: int, count: int, seed: int) -> list[int]:
+    rng = random.Random(seed)
+    if size <= sys.maxsize:  # a range is a sequence Random.sample can index
+        return rng.sample(range(size), count)
+    chosen: dict[int, None] = {}  # past sys.maxsize a range has no len(); distinct draws, in drawing order
+    while len(chosen) < count:
+        chosen[rng.randrange(size)] = None
+    return list(chosen)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass, field
 
@@ -9,7 +10,8 @@ from tunewise.core.errors import InputError
 from tunewise.core.items import Item
 from tunewise.data.examples import Example
 from tunewise.data.privacy import redact
-from tunewise.tasks.config import TaskConfig
+from tunewise.data.quality import normalize_label
+from tunewise.tasks.config import MAX_LABEL_CHARS, TaskConfig, template_of
 
 MAX_INFERRED_LABELS = 50
 MAX_FIELD_CHARS = 100_000  # ~25k tokens: far past any context window this tool trains; almost surely a broken line
@@ -29,10 +31,11 @@ class Task:
     redact: bool = False  # personal data in inputs (and free-text answers) is replaced before any method sees it
     privacy: dict = field(default_factory=dict)  # what personal data the raw examples held (masked)
     slice_field: str | None = None  # data field kept on each item for the bias probe
+    normalize_labels: bool = False  # data.normalize_labels: labels normalised (data/quality.normalize_label)
 
     @classmethod
     def from_config(cls, config: TaskConfig) -> Task:
-        template = config.input if "{" in config.input else "{" + config.input + "}"
+        template = template_of(config.input)
         metric = config.metric or ("accuracy" if config.type == "classification" else "exact_match")
         return cls(
             type=config.type,
@@ -64,7 +67,8 @@ class Task:
         """The example's input as the model sees it (raises on a missing or empty input field)."""
         for name in self.input_fields():
             self._check_field(example, name)
-        text = self.template.format(**{name: _text(example.fields[name]) for name in self.input_fields()})
+        parts = string.Formatter().parse(self.template)  # not str.format: "{a.b}" is a field, not an attribute
+        text = "".join(literal + (_text(example.fields[name]) if name else "") for literal, name, _, _ in parts)
         return redact(text) if self.redact else text
 
     def redacted(self, item: Item) -> Item:
@@ -72,9 +76,40 @@ class Task:
         target = item.target if self.is_classification else redact(item.target)
         return Item(redact(item.input), target, item.origin, item.slice)
 
-    def _item(self, example: Example) -> Item:
+    def answer(self, example: Example) -> str:
+        """The example's answer as items hold it (raises on a missing, empty or overlong one)."""
         self._check_field(example, self.target_field)
         target = _text(example.fields[self.target_field]).strip()
+        if not self.is_classification:
+            return target
+        if self.normalize_labels:
+            key = normalize_label(target)
+            target = _declared(tuple(self.labels or ())).get(key, key)
+        where = {"file": example.source, "line": example.line, "field": self.target_field}
+        if not target:
+            raise InputError("is empty once invisible characters are removed", **where, fix="fill it in")
+        if len(target) > MAX_LABEL_CHARS:
+            raise InputError(
+                f"a label of {len(target):,} characters; labels are class names of at most {MAX_LABEL_CHARS}",
+                **where,
+                value=target[:40],
+                fix="check task.target names the label field, or set task.type: generation for free-text answers",
+            )
+        return target
+
+    def infer_labels(self, found: set[str], source: str) -> None:
+        """Settle the label set from the labels the data holds (task.labels omitted)."""
+        self.labels = sorted(found)
+        if len(self.labels) < 2 or len(self.labels) > MAX_INFERRED_LABELS:
+            raise InputError(
+                f"classification needs 2 to {MAX_INFERRED_LABELS} labels but the data has {len(self.labels)}",
+                file=source,
+                field=self.target_field,
+                fix="declare task.labels, or set task.type: generation",
+            )
+
+    def _item(self, example: Example) -> Item:
+        target = self.answer(example)
         group = _text(example.fields.get(self.slice_field, "")).strip() or None if self.slice_field else None
         return Item(self.render_input(example), target, _origin(example), group)
 
@@ -98,26 +133,28 @@ class Task:
 
     def _settle_labels(self, items: list[Item], examples: list[Example]) -> None:
         if self.labels is None:
-            self.labels = sorted({item.target for item in items})
-            if len(self.labels) < 2 or len(self.labels) > MAX_INFERRED_LABELS:
-                raise InputError(
-                    f"classification needs 2 to {MAX_INFERRED_LABELS} labels but the data has {len(self.labels)}",
-                    file=examples[0].source,
-                    field=self.target_field,
-                    fix="declare task.labels, or set task.type: generation",
-                )
+            self.infer_labels({item.target for item in items}, examples[0].source if examples else "the data")
             return
-        allowed = set(self.labels)
         for item, example in zip(items, examples, strict=True):
-            if item.target not in allowed:
-                raise InputError(
-                    "unknown label",
-                    file=example.source,
-                    line=example.line,
-                    field=self.target_field,
-                    value=item.target,
-                    fix=f"use one of {', '.join(self.labels)} or add it to task.labels",
-                )
+            self.check_label(example, item.target)
+
+    def check_label(self, example: Example, target: str) -> None:
+        """Raise when ``target`` is not one of the declared labels (nothing to check while they are inferred)."""
+        if self.labels is not None and target not in self.labels:
+            raise InputError(
+                "unknown label",
+                file=example.source,
+                line=example.line,
+                field=self.target_field,
+                value=target,
+                fix=f"use one of {', '.join(self.labels)} or add it to task.labels",
+            )
+
+
+@functools.lru_cache(maxsize=64)
+def _declared(labels: tuple[str, ...]) -> dict[str, str]:
+    """Normalised label -> the spelling task.labels declares (normalize_labels maps data labels onto it)."""
+    return {normalize_label(label): label for label in labels}
 
 
 def _text(value: object) -> str:
