@@ -158,3 +158,61 @@ def test_cost_profile_prices_compute_time_or_tokens():
 def test_training_flops_follow_the_6nt_rule_for_full_fine_tuning():
     assert training_flops(100, 100, 10) == 6000
     assert training_flops(100, 0, 10) == 4000
+
+
+def counted(seconds_per_example: float, served_params: int = 1_000_000, **extra) -> dict:
+    """A run's cost record with a measured throughput: 1 GFLOP/s reading, 0.5 GFLOP/s generating."""
+    return {
+        "train_seconds": 50.0,
+        "trainable_params": served_params - 1_000_000,
+        "artifact_bytes": 1,
+        "seconds_per_example": seconds_per_example,
+        "prompt_tokens_per_request": 90,
+        "completion_tokens_per_request": 2,
+        "read_tokens_per_request": 100,
+        "generated_tokens_per_request": 10,
+        "base_params": 1_000_000,
+        "served_params": served_params,
+        "build_flops": 4e9,
+        "fit_read_tokens": 500,
+        "device": {"device": "cpu", "dtype": "float32", "hardware": "Test CPU"},
+        "throughput": {
+            "hardware": "Test CPU",
+            "device": "cpu",
+            "dtype": "float32",
+            "threads": 2,
+            "read_flops_per_second": 1e9,
+            "generate_flops_per_second": 5e8,
+            "method": "test",
+        },
+        **extra,
+    }
+
+
+def test_counted_work_gives_the_same_price_whatever_the_wall_clock_said():
+    """The same tokens on the same network cost the same, though one evaluation ran on a busy machine."""
+    prices = PriceSheet(cpu_hour_usd=3.6)
+    quiet, busy = cost_profile(counted(0.1), {}, "m", prices), cost_profile(counted(0.9), {}, "m", prices)
+    assert quiet.usd_per_1k_requests == busy.usd_per_1k_requests
+    # 2 x 1e6 params x (100 read / 1e9 + 10 generated / 5e8) = 0.24 s a request at $0.001 a second
+    assert quiet.usd_per_1k_requests == pytest.approx(0.24)
+    # 4e9 training FLOPs / 1e9 + 2 x 1e6 x 500 / 1e9 = 5 device seconds; the wall clock (50 s) is kept beside it
+    assert quiet.build_usd == pytest.approx(5 * 0.001) and quiet.build_seconds == 50.0
+    assert quiet.billing == "counted work on Test CPU" and quiet.build_compute_seconds == pytest.approx(5.0)
+
+
+def test_an_adapter_over_the_same_base_and_tokens_is_never_cheaper_to_run():
+    prices = PriceSheet()
+    plain = cost_profile(counted(0.5), {}, "m", prices)
+    adapted = cost_profile(counted(0.2, served_params=1_000_800), {}, "m", prices)  # measured faster, by chance
+    assert adapted.usd_per_1k_requests >= plain.usd_per_1k_requests
+
+
+def test_each_device_is_priced_at_its_own_rate():
+    prices = PriceSheet(cpu_hour_usd=0.1, gpu_hour_usd=2.0, devices={"NVIDIA H100": 4.0})
+    assert prices.hourly("Test CPU", gpu=False) == 0.1 and prices.hourly("NVIDIA A10", gpu=True) == 2.0
+    assert prices.hourly("NVIDIA H100", gpu=True) == 4.0
+    on_gpu = counted(0.1, device={"device": "cuda:0", "dtype": "bfloat16", "hardware": "NVIDIA H100"})
+    assert cost_profile(on_gpu, {}, "m", prices).usd_per_1k_requests == pytest.approx(0.24 * 4.0 / 3.6)
+    teacher = counted(0.1, other_work=[{"model": "t", "params": 2_000_000, "read_tokens": 1000, "generated_tokens": 0}])
+    assert cost_profile(teacher, {}, "m", prices).build_compute_seconds == pytest.approx(5.0 + 4.0)

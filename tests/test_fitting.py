@@ -82,3 +82,17 @@ def test_evaluation_fits_every_prompt_and_reports_the_cut(tmp_path, tiny_model_d
     assert result.cut["prompts"] >= 1 and result.cut["of"] == len(splits.test)
     assert all(base.count_tokens(p) <= 64 - 2 for p in prompts)  # room for the label word and its end
     assert all("classify the movie review" in p for p in prompts)
+
+
+def test_when_the_nearest_examples_come_first_the_last_ones_are_dropped():
+    program = PromptProgram(instruction="Classify.", demos=PROGRAM.demos, demos_first_matter=True)
+    prompt, cut = fit_prompt(WordBackend(), program, "a short article", reserve=2)
+    assert cut.demos_dropped >= 1 and "demo article 0" in prompt and "demo article 3" not in prompt
+
+
+def test_a_prompt_that_cannot_fit_even_without_its_input_says_so():
+    backend = WordBackend()
+    backend.max_length = 8  # the system prompt and instruction alone take more
+    prompt, cut = fit_prompt(backend, PROGRAM, "word " * 50 + "Topic:", reserve=2)
+    assert cut.overflow and cut.demos_dropped == 4 and ELLIPSIS.strip() in prompt
+    assert "word" not in prompt  # the whole input went, tail included, before giving up

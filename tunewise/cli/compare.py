@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tunewise.cli.console import out, set_option
 from tunewise.core.errors import TunewiseError
 from tunewise.decide.decision import Decision
 from tunewise.decide.load import decision_for
+from tunewise.report.as_json import decision_as_dict
 from tunewise.report.html import write_report as write_html
 from tunewise.report.leaderboard import leaderboard_table
 from tunewise.report.summary import print_decision
@@ -23,11 +25,15 @@ from tunewise.store import Store
 @click.command()
 @click.argument("experiment")
 @set_option(help="Override a setting (YAML file only).")
-def compare(experiment: str, overrides: tuple[str, ...]):
+@click.option("--json", "as_json", is_flag=True, help="Print the leaderboard and the recommendation as JSON.")
+def compare(experiment: str, overrides: tuple[str, ...], as_json: bool):
     """Leaderboard and recommendation of EXPERIMENT (its name, or its YAML file).
 
     Each method's latest completed run, paired tests against the best, and what each costs."""
     name, config = experiment_arg(experiment, overrides)
+    if as_json:
+        click.echo(json.dumps(decision_as_dict(name, _decision(Store(), name, config)), indent=2))
+        return
     print_leaderboard(Store(), name, config, recommendation=True)
 
 

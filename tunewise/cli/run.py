@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from tunewise.cli.compare import print_leaderboard, write_report
 from tunewise.cli.console import log, out, set_option
@@ -71,6 +72,7 @@ def validate(experiments: tuple[Path, ...], overrides: tuple[str, ...]):
         config = load_experiment(path, list(overrides))
         task, splits = prepare(config)
         methods = ", ".join(e.id for e in config.entries)
-        out.print(f"{path}: ok - {splits.sizes()} examples, labels {task.labels or 'free text'}, methods {methods}")
+        labels = task.labels or "free text"
+        out.print(escape(f"{path}: ok - {splits.sizes()} examples, labels {labels}, methods {methods}"))
         if splits.carved:
-            out.print(f"  {splits.carved.message()}")
+            out.print(f"  {escape(splits.carved.message())}")

@@ -4,15 +4,35 @@ local models that methods can train. Methods and evaluation use nothing else of 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 
+@dataclass
+class Work:
+    """Tokens a model has processed: read in batched forward passes (prompts, scored answers, texts) and
+    generated one at a time. Counted work, unlike wall time, does not depend on what else the machine runs."""
+
+    read_tokens: int = 0
+    generated_tokens: int = 0
+
+    def since(self, earlier: Work) -> Work:
+        return Work(self.read_tokens - earlier.read_tokens, self.generated_tokens - earlier.generated_tokens)
+
+    def copy(self) -> Work:
+        return Work(self.read_tokens, self.generated_tokens)
+
+    def as_dict(self) -> dict:
+        return {"read_tokens": self.read_tokens, "generated_tokens": self.generated_tokens}
+
+
 class Backend(Protocol):
     name: str
     max_length: int  # tokens a prompt and its answer may take together
+    work: Work  # shared by a base and every model built over it
 
     def render(self, messages: list[dict[str, str]]) -> str:
         """Messages -> the exact prompt text the model sees (its chat template), ending where the answer begins."""
@@ -39,6 +59,7 @@ class TrainableBackend(Backend, Protocol):
     model: Any  # the torch module (a transformers causal LM)
     tokenizer: Any
     source: Path | None  # the model folder, for methods that reload it differently (QLoRA)
+    placement: Any  # models.device.Placement: the device and dtype the model runs in
 
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` without special tokens."""
@@ -48,3 +69,11 @@ class TrainableBackend(Backend, Protocol):
 
     def with_model(self, model: Any, prefix: Any = None) -> TrainableBackend:
         """The same tokenizer and settings over another model (the base wrapped with an adapter, or a copy)."""
+
+
+def other_work(model: Backend, base: Backend) -> list[dict]:
+    """Tokens a second model (a teacher, a proposer) processed for a method, priced with its build; none when
+    the method used the base itself, whose work is counted already."""
+    if model is base:
+        return []
+    return [{"model": model.name, "params": model.parameter_count(), **model.work.as_dict()}]

@@ -25,9 +25,10 @@ class Cut:
 
     demos_dropped: int = 0
     input_chars_cut: int = 0
+    overflow: bool = False  # even with no demonstration and no input the prompt is too long (the backend cuts it)
 
     def __bool__(self) -> bool:
-        return bool(self.demos_dropped or self.input_chars_cut)
+        return bool(self.demos_dropped or self.input_chars_cut or self.overflow)
 
 
 def fit_prompt(backend: Backend, program: PromptProgram, input_text: str, reserve: int) -> tuple[str, Cut]:
@@ -39,13 +40,17 @@ def fit_prompt(backend: Backend, program: PromptProgram, input_text: str, reserv
         return prompt, Cut()
     cut = Cut()
     while demos and backend.count_tokens(prompt) > budget:
-        demos, cut.demos_dropped = demos[1:], cut.demos_dropped + 1
+        # The least important demonstration goes: the earliest, or the last when the first matter most.
+        demos = demos[:-1] if program.demos_first_matter else demos[1:]
+        cut.demos_dropped += 1
         prompt = _render(backend, program, demos, input_text)
     if backend.count_tokens(prompt) <= budget:
         return prompt, cut
     shortened, removed = _shorten(backend, program, demos, input_text, budget)
     cut.input_chars_cut = removed
-    return _render(backend, program, demos, shortened), cut
+    prompt = _render(backend, program, demos, shortened)
+    cut.overflow = backend.count_tokens(prompt) > budget
+    return prompt, cut
 
 
 def _render(backend: Backend, program: PromptProgram, demos, input_text: str) -> str:
@@ -55,18 +60,24 @@ def _render(backend: Backend, program: PromptProgram, demos, input_text: str) ->
 
 def _shorten(backend, program, demos, input_text: str, budget: int) -> tuple[str, int]:
     """The longest head + tail of the input (in characters) whose prompt fits, found by bisection: token counts
-    grow with the characters kept, and only ``count_tokens`` is needed, which every backend has."""
+    grow with the characters kept, and only ``count_tokens`` is needed, which every backend has. The tail is
+    kept whole while anything of the head is; when even the tail alone does not fit, it shrinks too."""
     tail = min(KEEP_TAIL, len(input_text) // 4)
 
     def text(keep: int) -> str:
-        head = max(keep - tail, 0)
-        return input_text[:head] + ELLIPSIS + input_text[len(input_text) - tail :]
+        head, end = max(keep - tail, 0), min(keep, tail)
+        return (
+            input_text[:head] + ELLIPSIS + input_text[len(input_text) - end :] if end else input_text[:head] + ELLIPSIS
+        )
 
-    low, high = 0, len(input_text) - 1  # keeping `high + 1` (everything) is known not to fit
+    def fits(keep: int) -> bool:
+        return backend.count_tokens(_render(backend, program, demos, text(keep))) <= budget
+
+    low, high = 0, len(input_text) - 1  # keeping everything is known not to fit; keeping nothing may not either
     while low < high:
         middle = (low + high + 1) // 2
-        if backend.count_tokens(_render(backend, program, demos, text(middle))) <= budget:
+        if fits(middle):
             low = middle
         else:
             high = middle - 1
-    return text(low), len(input_text) - max(low, tail)
+    return text(low), len(input_text) - low

@@ -47,6 +47,10 @@ def describe_cut(cut: dict, max_length: int | None = None) -> str:
         parts.append(f"{cut['demos_dropped']:,} demonstrations dropped")
     if cut.get("input_chars_cut"):
         parts.append(f"{cut['input_chars_cut']:,} characters cut from the middle of inputs")
+    if cut.get("overflow"):
+        parts.append(
+            f"{cut['overflow']} still too long with no input at all: raise model.max_length or lower max_new_tokens"
+        )
     limit = f"model.max_length={max_length}" if max_length else "model.max_length"
     return (
         f"{cut['prompts']} of {cut['of']} test prompts were longer than {limit} "

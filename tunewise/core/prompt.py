@@ -20,6 +20,7 @@ class PromptProgram:
     instruction_last: bool = False  # the input first, then the instruction (a prompt-stability variant)
     reasoning: bool = False  # the model reasons first; the answer is read after its last "Answer:"
     max_new_tokens: int | None = None  # generation budget (default: the task's)
+    demos_first_matter: bool = False  # the first demonstrations matter most (the nearest first): drop from the end
     # Per-request demonstrations (e.g. the nearest training examples); replaces ``demos`` when set.
     select_demos: Callable[[str], list[Demo]] | None = field(default=None, repr=False, compare=False)
 
@@ -55,6 +56,7 @@ class PromptProgram:
             "separator": self.separator,
             "instruction_last": self.instruction_last,
             "max_new_tokens": self.max_new_tokens,
+            "demos_first_matter": self.demos_first_matter,
         }
 
     @classmethod
@@ -65,4 +67,5 @@ class PromptProgram:
         program.demos = [tuple(demo) for demo in data.get("demos", [])]
         program.instruction_last = data.get("instruction_last", False)
         program.max_new_tokens = data.get("max_new_tokens")
+        program.demos_first_matter = data.get("demos_first_matter", False)
         return program

@@ -1,4 +1,4 @@
-"""A method's own details as neutral display blocks, rendered by the report (terminal or HTML)."""
+"""A method's own details as neutral display blocks (``Method.summary``), rendered by `tunewise show`."""
 
 from __future__ import annotations
 

@@ -85,6 +85,12 @@ def _lines(path: Path, handle) -> Iterator[str]:
             )
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw, offset = raw[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+        if number == 1 and b"\n" not in raw and raw.count(b"\r") > 1:
+            raise InputError(
+                "lines end with a carriage return alone (old Mac line endings)",
+                file=str(path),
+                fix="convert the line endings to \\n or \\r\\n (e.g. `tr '\\r' '\\n'`, or save again as Unix/Windows)",
+            )
         yield _decode(path, raw, offset, number)
         offset += len(raw)
 

@@ -55,11 +55,12 @@ def normalise(text: str) -> str:
 def normalize_label(text: str) -> str:
     """What ``data.normalize_labels: true`` makes of a label: invisible format characters (zero-width spaces and
     joiners, byte-order marks, soft hyphens) removed, Unicode NFC, a number with a decimal point or exponent
-    written plainly ("1.0" -> "1", "2.50" -> "2.5"; "007" is left alone: it may be a code) and lowercase."""
+    written plainly ("1.0" -> "1", "2.50" -> "2.5"; "007" is left alone: it may be a code) and case-folded
+    (lowercase, and "ß" as "ss", so that every pair ``similar_labels`` reports is merged)."""
     text = unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) != "Cf")).strip()
     if DECIMAL.fullmatch(text):
         text = _plain_number(text)
-    return text.lower()
+    return text.casefold()
 
 
 def _plain_number(text: str) -> str:
@@ -74,7 +75,7 @@ def _plain_number(text: str) -> str:
 
 def label_key(text: str) -> str:
     """Labels with the same key are near-identical: the same once normalised and case-folded."""
-    return normalize_label(text).casefold()
+    return normalize_label(text)
 
 
 def check_quality(
@@ -202,7 +203,7 @@ def _too_long(parts: dict, tokens_needed, max_length) -> list[Finding]:
         if long:
             message = (
                 f"{split}: {len(long)} examples need more than model.max_length={max_length} tokens with the "
-                "prompt applied; their inputs are cut from the left"
+                "prompt applied; their prompts lose demonstrations first, then the middle of the input"
             )
             out.append(_finding("too_long", "warning", message, len(long), long))
     return out

@@ -1,25 +1,28 @@
 """What a method costs to build and to run, in seconds, FLOPs, tokens and dollars, and when one pays off.
 
-Build cost is the measured wall time of `fit` (training, or building a prompt) priced at the hourly rate of
-the device it ran on. Running cost is the measured batched throughput priced the same way, or, for a model
-billed per token, its tokens priced per million. Latency percentiles come from requests served one at a time.
+Costs come from counted work, not from wall clocks that a busy machine inflates: a request's tokens read and
+generated, and a build's training FLOPs plus the forward passes it ran, divided by the throughput measured for
+this model on this device (``models/calibration.py``) and priced at the device's hourly rate. A model billed per
+token is priced by its tokens. The observed wall clock is kept beside it; latency percentiles are measured
+(requests served one at a time) with the machine's load at the time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tunewise.core.throughput import Throughput
 from tunewise.decide.settings import PriceSheet
 
 
 @dataclass
 class CostProfile:
-    build_seconds: float
+    build_seconds: float  # observed wall clock of building it
     build_device: str  # "cpu" or the GPU's name
     build_flops: float
     build_usd: float
     usd_per_1k_requests: float
-    billing: str  # how running cost is priced: "compute time" or "tokens"
+    billing: str  # how running cost is priced: counted work, measured wall clock, or tokens
     throughput_per_s: float
     latency_p50_ms: float | None
     latency_p95_ms: float | None
@@ -27,6 +30,8 @@ class CostProfile:
     completion_tokens: float
     trainable_params: int
     artifact_bytes: int
+    build_compute_seconds: float | None = None  # device seconds the counted build work takes at measured speed
+    latency_load: str | None = None  # the machine's load while latency was measured, e.g. "load 1.9 on 2 cores"
 
     def run_usd(self, requests: float) -> float:
         return self.usd_per_1k_requests * requests / 1000
@@ -43,34 +48,63 @@ def training_flops(base_params: int, trainable_params: int, tokens: int) -> floa
 
 
 def cost_profile(cost: dict, environment: dict, model_name: str | None, prices: PriceSheet) -> CostProfile:
-    gpu = (environment or {}).get("cuda")
-    hourly = prices.gpu_hour_usd if gpu else prices.cpu_hour_usd
-    seconds_per_request = cost["seconds_per_example"]
-    prompt_tokens = cost["prompt_tokens_per_request"]
-    completion_tokens = cost.get("completion_tokens_per_request", 0.0)
+    """Priced from counted work through the device's measured throughput when the run recorded one (runs since
+    tunewise stores it), else from the measured wall clock (older runs)."""
+    legacy_gpu = (environment or {}).get("cuda")  # runs before per-run device records named the GPU, if any
+    record = cost.get("device") or {"hardware": legacy_gpu or "cpu", "device": "cuda" if legacy_gpu else "cpu"}
+    gpu = not str(record.get("device", "cpu")).startswith("cpu")
+    hourly = prices.hourly(record.get("hardware", "cpu"), gpu)
     token_price = prices.models.get(model_name or "")
     if token_price:
+        seconds, billing = None, "tokens"
         per_request = (
-            prompt_tokens * token_price.input_usd_per_million + completion_tokens * token_price.output_usd_per_million
+            cost["prompt_tokens_per_request"] * token_price.input_usd_per_million
+            + cost.get("completion_tokens_per_request", 0.0) * token_price.output_usd_per_million
         ) / 1e6
-        billing = "tokens"
+    elif cost.get("throughput"):
+        seconds = _request_seconds(cost, Throughput(**cost["throughput"]))
+        per_request, billing = seconds * hourly / 3600, f"counted work on {record['hardware']}"
     else:
-        per_request, billing = seconds_per_request * hourly / 3600, "compute time"
+        seconds, billing = cost["seconds_per_example"], "measured wall clock"
+        per_request = seconds * hourly / 3600
+    build_compute = _build_seconds(cost, Throughput(**cost["throughput"])) if cost.get("throughput") else None
+    build_seconds = build_compute if build_compute is not None else cost["train_seconds"]
+    seconds = seconds if seconds is not None else cost["seconds_per_example"]
     return CostProfile(
         build_seconds=cost["train_seconds"],
-        build_device=gpu or "cpu",
+        build_device="cpu" if not gpu else record.get("hardware", "gpu"),
         build_flops=cost.get("build_flops", 0.0),
-        build_usd=cost["train_seconds"] * hourly / 3600,
+        build_usd=build_seconds * hourly / 3600,
         usd_per_1k_requests=per_request * 1000,
         billing=billing,
-        throughput_per_s=1 / seconds_per_request if seconds_per_request else float("inf"),
+        throughput_per_s=1 / seconds if seconds else float("inf"),
         latency_p50_ms=cost.get("latency_p50_ms"),
         latency_p95_ms=cost.get("latency_p95_ms"),
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
+        prompt_tokens=cost["prompt_tokens_per_request"],
+        completion_tokens=cost.get("completion_tokens_per_request", 0.0),
         trainable_params=cost["trainable_params"],
         artifact_bytes=cost["artifact_bytes"],
+        build_compute_seconds=build_compute,
+        latency_load=cost.get("latency_load"),
     )
+
+
+def _request_seconds(cost: dict, speed: Throughput) -> float:
+    """One request's device seconds: its tokens read and generated, on the network that serves it (the base
+    plus any adapter, so the same base with the same tokens is never cheaper with an adapter on top)."""
+    params = cost.get("served_params") or cost["base_params"]
+    return speed.seconds(params, cost["read_tokens_per_request"], cost["generated_tokens_per_request"])
+
+
+def _build_seconds(cost: dict, speed: Throughput) -> float:
+    """Training FLOPs (priced at the measured forward rate) plus every forward pass and generation the method
+    ran while building (validation, candidate prompts, a teacher's answers)."""
+    training = cost.get("build_flops", 0.0) / speed.read_flops_per_second
+    fit = speed.seconds(cost["base_params"], cost.get("fit_read_tokens", 0), cost.get("fit_generated_tokens", 0))
+    others = sum(
+        speed.seconds(w["params"], w["read_tokens"], w["generated_tokens"]) for w in cost.get("other_work", [])
+    )
+    return training + fit + others
 
 
 @dataclass

@@ -79,7 +79,11 @@ def _versus(decision: Decision, other: Candidate) -> str:
 def _cost(decision: Decision, chosen: Candidate) -> str:
     c, s = chosen.costs, decision.settings
     device = "CPU" if c.build_device == "cpu" else c.build_device
-    build = "no training" if c.build_seconds < 1 else f"{duration(c.build_seconds)} of {device} time"
+    if c.build_compute_seconds is not None:  # counted work at the device's measured speed, the wall clock beside
+        built = "nothing to build" if c.build_compute_seconds == 0 else f"{duration(c.build_compute_seconds)}"
+        build = f"{built} of {device} compute; {duration(c.build_seconds)} by the clock"
+    else:
+        build = "no training" if c.build_seconds < 1 else f"{duration(c.build_seconds)} of {device} time"
     return (
         f"Cost: {usd(c.build_usd)} to build ({build}) and {usd(c.usd_per_1k_requests)} per 1,000 requests "
         f"(priced by {c.billing}); at {s.requests_per_month:,} requests a month for {s.horizon_months:g} months "

@@ -21,13 +21,23 @@ class PriceSheet:
 
     cpu_hour_usd: float = field(default=0.10, metadata={"help": "$ per hour of the CPU machine that runs tunewise"})
     gpu_hour_usd: float = field(default=2.50, metadata={"help": "$ per hour of one GPU"})
+    devices: dict[str, float] = field(
+        default_factory=dict,
+        metadata={"help": "$ per hour by device name, e.g. {'NVIDIA H100 80GB HBM3': 2.9}; others use the two above"},
+    )
     models: dict[str, TokenPrice] = field(
         default_factory=dict, metadata={"help": "per-token prices of models billed per token (remote APIs), by name"}
     )
 
     def __post_init__(self):
-        if self.cpu_hour_usd < 0 or self.gpu_hour_usd < 0:
+        if self.cpu_hour_usd < 0 or self.gpu_hour_usd < 0 or any(v < 0 for v in self.devices.values()):
             raise ValueError("hourly prices cannot be negative")
+
+    def hourly(self, hardware: str, gpu: bool) -> float:
+        """$ per hour of the named device: its own price if the sheet has one, else the CPU or GPU default."""
+        if hardware in self.devices:
+            return self.devices[hardware]
+        return self.gpu_hour_usd if gpu else self.devices.get("cpu", self.cpu_hour_usd)
 
 
 @dataclass

@@ -31,6 +31,13 @@ def evaluate(
     count = adapted.backend.count_tokens
     prompt_tokens = statistics.fmean(count(prompt) for prompt in prompts)
     completion_tokens = statistics.fmean(count(p.detail.get("raw", p.prediction)) for p in predictions)
+    # Counted work per request, which prices it: the prompt and every label scored after it, or the prompt and
+    # the tokens generated (a classification answer is scored, never generated).
+    if task.is_classification:
+        scored = sum(count(adapted.program.answer_for(label)) for label in task.labels)
+        read, generated = prompt_tokens + scored, 0.0
+    else:
+        read, generated = prompt_tokens, completion_tokens
     return Evaluation(
         predictions=predictions,
         metrics=metrics,
@@ -41,6 +48,8 @@ def evaluate(
             "seconds_per_example": seconds / max(len(items), 1),
             "prompt_tokens_per_request": prompt_tokens,
             "completion_tokens_per_request": completion_tokens,
+            "read_tokens_per_request": read,
+            "generated_tokens_per_request": generated,
         },
         cut=cut_summary(cuts),
     )
@@ -52,7 +61,7 @@ def predict(adapted: Adapted, task: Task, items: list[Item], desc: str = "") -> 
 
 
 def validation_score(adapted: Adapted, task: Task, items: list[Item]) -> float:
-    """The primary metric on the validation split, without intervals (used for early stopping and search)."""
+    """The primary metric on ``items`` without intervals (what ``FitContext.validate`` computes for methods)."""
     return evaluate(adapted, task, items, desc="validating", intervals=False).score
 
 
@@ -73,4 +82,5 @@ def cut_summary(cuts: list[Cut]) -> dict:
         "of": len(cuts),
         "demos_dropped": sum(c.demos_dropped for c in cut),
         "input_chars_cut": sum(c.input_chars_cut for c in cut),
+        "overflow": sum(c.overflow for c in cut),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -23,15 +24,23 @@ def request_latency(adapted: Adapted, task: Task, items: list[Item], requests: i
     all, never under five), after one warm-up request."""
     predict = PREDICTORS[task.type]
     sample = items[: requests + 1]
-    timings = []
-    for i, item in enumerate(progress(sample, desc=f"{adapted.method}: latency", unit="req")):
+    timings, bar = [], progress(total=len(sample), desc=f"{adapted.method}: latency", unit="req")
+    for i, item in enumerate(sample):
         started = time.perf_counter()
         predict(adapted, task, [item], fitted_prompts(adapted, task, [item])[0], "")
         if i:  # the first request warms caches and allocators
             timings.append((time.perf_counter() - started) * 1000)
+        bar.update(1)
         if len(timings) >= MIN_REQUESTS and sum(timings) > BUDGET_SECONDS * 1000:
             break
+    bar.close()
     if not timings:
         return {}
     p50, p95 = np.percentile(timings, [50, 95])
-    return {"latency_p50_ms": float(p50), "latency_p95_ms": float(p95), "latency_requests": len(timings)}
+    load = f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"  # what the measured figures were taken under
+    return {
+        "latency_p50_ms": float(p50),
+        "latency_p95_ms": float(p95),
+        "latency_requests": len(timings),
+        "latency_load": load,
+    }

@@ -77,3 +77,4 @@ def load_weights(
         details=details,
         save_files=lambda folder: model.save_pretrained(folder / WEIGHTS),
     )
+

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 
@@ -17,12 +19,18 @@ class ModelConfig:
         metadata={"help": "also load pickled weights (.bin/.pt), which can run code: trusted folders only"},
     )
     batch_size: int = field(default=8, metadata={"help": "examples per forward pass"})
+    device: str = field(default="auto", metadata={"help": "auto (a GPU when present), cpu, cuda, cuda:N or mps"})
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = field(
+        default="auto", metadata={"help": "auto: bfloat16 on GPUs that support it, float32 on the CPU"}
+    )
 
     def __post_init__(self):
         if self.name and self.path:
             raise ValueError("give model.name or model.path, not both")
         if self.name is None and self.path is None:
             self.name = DEFAULT_MODEL
+        if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", self.device):
+            raise ValueError(f"device {self.device!r} is not one of auto, cpu, cuda, cuda:N, mps")
         if self.max_length < 1 or self.batch_size < 1:
             raise ValueError(
                 f"max_length and batch_size must be at least 1, got {self.max_length} and {self.batch_size}"

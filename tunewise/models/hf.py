@@ -8,7 +8,9 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from tunewise.core.backend import Work
 from tunewise.core.progress import progress
+from tunewise.models.device import Placement, resolve
 from tunewise.models.scoring import Scorer, left_pad
 
 
@@ -29,17 +31,29 @@ class HFBackend:
     relying on PEFT's forward, which does not know tunewise's prefix cache or left padding."""
 
     def __init__(
-        self, model, tokenizer, name: str, max_length: int = 512, batch_size: int = 8, prefix: LearnedPrefix = None
+        self,
+        model,
+        tokenizer,
+        name: str,
+        max_length: int = 512,
+        batch_size: int = 8,
+        prefix: LearnedPrefix = None,
+        placement: Placement | None = None,
+        work: Work | None = None,
     ):
         self.model, self.tokenizer, self.name, self.prefix = model, tokenizer, name, prefix
         self.source = None  # the model folder, when loaded from one
         self.max_length, self.batch_size = max_length, batch_size
+        self.placement = placement or resolve("cpu")
+        self.work = work if work is not None else Work()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
 
     def with_model(self, model, prefix: LearnedPrefix | None = None) -> HFBackend:
         """The same tokenizer and settings over another model (e.g. the base wrapped with an adapter)."""
-        backend = HFBackend(model, self.tokenizer, self.name, self.max_length, self.batch_size, prefix)
+        backend = HFBackend(
+            model, self.tokenizer, self.name, self.max_length, self.batch_size, prefix, self.placement, self.work
+        )
         backend.source = self.source
         return backend
 
@@ -86,6 +100,8 @@ class HFBackend:
         reserve = max(len(c) for c in candidate_ids)
         prompt_ids = [self._fit(self.encode(p), reserve) for p in prompts]
         start = (self.prefix.cache(), self.prefix.length) if self.prefix else None
+        # Nominal work: each answer read after its prompt (the scorer may share a prompt's cache between them).
+        self.work.read_tokens += sum(map(len, prompt_ids)) + len(prompt_ids) * sum(map(len, candidate_ids))
         scorer = Scorer(self.network, self.tokenizer.pad_token_id, start)
         return scorer.score(prompt_ids, candidate_ids, lambda seqs: self._batches(seqs, desc))
 
@@ -94,6 +110,7 @@ class HFBackend:
         if any), and how many tokens that is: the parts of a perplexity."""
         sequences = [ids for ids in (self.encode(t)[: self.max_length] for t in texts) if len(ids) > 1]
         total, count, skip = 0.0, 0, self.prefix.length if self.prefix else 0
+        self.work.read_tokens += sum(map(len, sequences))
         for batch in self._batches(sequences, desc):
             tokens, mask = left_pad([sequences[i] for i in batch], self.tokenizer.pad_token_id, self.network.device)
             cache = None
@@ -129,6 +146,8 @@ class HFBackend:
                     pad_token_id=self.tokenizer.pad_token_id,
                     **({"stop_strings": list(stop), "tokenizer": self.tokenizer} if stop else {}),
                 )
+            self.work.read_tokens += int(mask.sum())
+            self.work.generated_tokens += len(batch) * (generated.shape[1] - ids.shape[1])  # every row steps
             for row, i in enumerate(batch):
                 text = self.tokenizer.decode(generated[row, ids.shape[1] :], skip_special_tokens=True)
                 outputs[i] = cut_at_stop(text, stop)

@@ -10,6 +10,7 @@ import torch
 
 from tunewise.core.errors import InputError
 from tunewise.models.config import ModelConfig
+from tunewise.models.device import hardware_name, resolve
 from tunewise.models.hf import HFBackend
 from tunewise.models.packaged import MODELS
 from tunewise.models.safe import check_weights, load_causal_lm, load_tokenizer
@@ -31,14 +32,18 @@ def model_dir(config: ModelConfig) -> tuple[str, Path]:
 
 
 def load_base(config: ModelConfig, seed: int = 0) -> HFBackend:
+    placement = resolve(config.device, config.dtype)  # a device asked for and absent fails before any loading
     name, path = model_dir(config)
     started = time.perf_counter()
     print(f"tunewise: loading model {name} from {path}", file=sys.stderr)
     torch.manual_seed(seed)
     tokenizer = load_tokenizer(path)
-    model = load_causal_lm(path, config.allow_pickle)
-    print(f"tunewise: model loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    backend = HFBackend(model, tokenizer, name=name, max_length=config.max_length, batch_size=config.batch_size)
+    model = load_causal_lm(path, config.allow_pickle, dtype=placement.dtype).to(placement.device)
+    where = f"{placement.device} ({hardware_name(placement.device)}), {placement.dtype_name}"
+    print(f"tunewise: model loaded in {time.perf_counter() - started:.1f} s on {where}", file=sys.stderr)
+    backend = HFBackend(
+        model, tokenizer, name=name, max_length=config.max_length, batch_size=config.batch_size, placement=placement
+    )
     backend.source = path  # methods that reload the weights differently (QLoRA's 4-bit copy) read it here
     return backend
 

@@ -51,11 +51,15 @@ def load_tokenizer(path: Path, field: str = "model"):
         raise _unloadable(exc, path, field, "its tokenizer") from None
 
 
-def load_causal_lm(path: Path, allow_pickle: bool = False, field: str = "model"):
+def load_causal_lm(path: Path, allow_pickle: bool = False, field: str = "model", dtype=torch.float32):
     check_weights(path, allow_pickle, field)
     try:
         model = AutoModelForCausalLM.from_pretrained(
-            path, dtype=torch.float32, use_safetensors=None if allow_pickle else True, trust_remote_code=False
+            path,
+            dtype=dtype,
+            attn_implementation="sdpa",  # PyTorch's fused attention on every device
+            use_safetensors=None if allow_pickle else True,
+            trust_remote_code=False,
         )
     except SafetensorError as exc:
         raise InputError(
@@ -79,11 +83,13 @@ def load_encoder(path: Path, field: str = "encoder"):
         raise _unloadable(exc, path, field, "the encoder") from None
 
 
-def load_adapter(base_model, path: Path, field: str = "artifact"):
-    """PEFT weights (LoRA, soft prompts) from ``path`` over a copy of ``base_model``, which stays untouched."""
+def load_adapter(base_model, path: Path, field: str = "artifact", copy_base: bool = True):
+    """PEFT weights (LoRA, soft prompts) from ``path`` over a copy of ``base_model``, which stays untouched
+    (``copy_base=False``: over ``base_model`` itself, a model made for this adapter)."""
     check_weights(path, allow_pickle=False, field=field)
     try:
-        return PeftModel.from_pretrained(copy.deepcopy(base_model), path, is_trainable=False)
+        model = copy.deepcopy(base_model) if copy_base else base_model
+        return PeftModel.from_pretrained(model, path, is_trainable=False)
     except (OSError, ValueError, TypeError, KeyError, SafetensorError) as exc:
         raise _unloadable(exc, path, field, "its adapter") from None
 

@@ -30,7 +30,8 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
     table = Table(
         title=title,
         caption=f"95% bootstrap intervals over n={n} test examples; 'vs best': paired test, Holm-adjusted; "
-        f"$ from the price sheet at {decision.settings.requests_per_month:,} requests/month"
+        f"$ from the price sheet at {decision.settings.requests_per_month:,} requests/month, "
+        f"{_billing(candidates)}"
         + (
             "; forgetting: change in general-text perplexity after tuning"
             if any(c.forgetting for c in candidates)
@@ -101,3 +102,11 @@ def bias_cell(bias: dict | None) -> str:
         return "-"
     flag = " !" if gap["real"] else ""
     return f"{gap['value']:+.2f} [{gap['low']:+.2f}, {gap['high']:+.2f}]{flag}"
+
+
+def _billing(candidates) -> str:
+    """How the dollars were reached, once for the table (e.g. "priced by counted work on Intel Xeon")."""
+    ways = sorted({c.costs.billing for c in candidates})
+    loads = sorted({c.costs.latency_load for c in candidates if c.costs.latency_load})
+    latency = f"; p95 measured at {', '.join(loads)}" if loads else ""
+    return "priced by " + ", ".join(escape(w) for w in ways) + latency

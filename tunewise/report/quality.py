@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tunewise.data.quality import Finding, QualityReport
@@ -15,14 +16,15 @@ def print_report(console: Console, name: str, report: QualityReport) -> None:
         for split, counts in report.labels.items()
         if counts
     )
-    console.print(f"[bold]{name}[/]: {sizes} examples" + (f"; labels {labels}" if labels else ""))
+    console.print(f"[bold]{escape(name)}[/]: {sizes} examples" + (f"; labels {escape(labels)}" if labels else ""))
     if not report.findings:
         console.print("no problems found")
         return
     table = Table("", "check", "finding", "e.g.", title="data quality")
     for f in report.findings:
         mark = {"error": "[red]error[/]", "warning": "[yellow]warning[/]", "info": "info"}[f.severity]
-        table.add_row("acknowledged" if f.acknowledged else mark, f.check, f.message, "\n".join(f.where))
+        where = escape("\n".join(f.where))
+        table.add_row("acknowledged" if f.acknowledged else mark, f.check, escape(f.message), where)
     console.print(table)
 
 

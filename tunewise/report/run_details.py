@@ -110,6 +110,22 @@ def _metrics(console: Console, run) -> None:
         f"params, artifact {human_bytes(cost['artifact_bytes'])}, {cost['prompt_tokens_per_request']:.0f} prompt "
         f"tokens/request, {cost['seconds_per_example'] * 1000:.0f} ms/example batched{latency}"
     )
+    _device(console, cost)
+
+
+def _device(console: Console, cost: dict) -> None:
+    """Where it ran and how fast that device is for this model (which prices the counted work)."""
+    device, speed = cost.get("device"), cost.get("throughput")
+    if not device:
+        return
+    line = f"device: {device['device']} ({device['hardware']}), {device['dtype']}"
+    if speed:
+        line += (
+            f"; measured {speed['read_flops_per_second'] / 1e9:.1f} GFLOP/s reading, "
+            f"{speed['generate_flops_per_second'] / 1e9:.1f} GFLOP/s generating ({speed['method']})"
+        )
+    work = f"{cost.get('read_tokens_per_request', 0):.0f} read + {cost.get('generated_tokens_per_request', 0):.0f}"
+    console.print(escape(f"{line}; work per request {work} generated tokens"))
 
 
 def _prompt(console: Console, prompt: dict) -> None:
@@ -140,7 +156,7 @@ def _bias(console: Console, bias: dict | None) -> None:
         real = "a real gap" if gap["real"] else "not distinguishable from no gap"
         span = f"{gap['value']:+.3f} [{gap['low']:+.3f}, {gap['high']:+.3f}]"
         verdict = f"; gap {gap['best']} - {gap['worst']} {span}, {real}"
-    console.print(f"bias probe ({bias['metric']} by slice): " + ", ".join(parts) + verdict)
+    console.print(escape(f"bias probe ({bias['metric']} by slice): " + ", ".join(parts) + verdict))
 
 
 def _curves(console: Console, store: Store, run_id: int) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from tunewise.core.adapted import Adapted
+from tunewise.core.backend import Work
 from tunewise.core.errors import TunewiseError
 from tunewise.core.format import describe_cut
 from tunewise.core.home import private_files, runs_dir
@@ -28,6 +29,17 @@ from tunewise.methods import METHODS
 from tunewise.run.config import MethodEntry
 from tunewise.run.session import Session
 from tunewise.training.checkpoints import latest_checkpoint
+
+
+@dataclass
+class Built:
+    """A fitted method with everything measured about it, ready to store."""
+
+    adapted: Adapted
+    result: Evaluation
+    measured: Measurements
+    train_seconds: float  # observed wall clock of fit (with the training a killed process did, when resumed)
+    fit_work: Work  # tokens the base model read and generated while fitting (validation, candidates, teacher)
 
 
 @dataclass
@@ -59,12 +71,12 @@ def run_method(
     session.log(f"{entry.id}: run #{run_id} " + (f"resumed from {resume_from.name}" if resume_from else "started"))
     try:
         with private_files():  # artifacts and checkpoints hold the user's data: theirs only
-            result, measured, adapted, train_seconds = _fit_and_measure(session, entry, run_id, folder, resume_from)
-            _store_result(session, run_id, adapted, result, measured, train_seconds, folder)
+            built = _fit_and_measure(session, entry, run_id, folder, resume_from)
+            _store_result(session, run_id, built, folder)
         shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # the artifact holds the final weights
-        if measured.context_cut:
-            session.log(f"{entry.id}: {describe_cut(measured.context_cut, session.config.model.max_length)}")
-        primary = result.metrics[session.task.metric]
+        if built.measured.context_cut:
+            session.log(f"{entry.id}: {describe_cut(built.measured.context_cut, session.config.model.max_length)}")
+        primary = built.result.metrics[session.task.metric]
         session.log(f"{entry.id}: {session.task.metric} {primary.value:.3f} [{primary.low:.3f}, {primary.high:.3f}]")
         return Outcome(entry.id, run_id, "completed")
     except KeyboardInterrupt:
@@ -77,7 +89,9 @@ def run_method(
         return Outcome(entry.id, run_id, "failed", str(exc) or type(exc).__name__)
 
 
-def _fit_and_measure(session: Session, entry: MethodEntry, run_id: int, folder: Path, resume_from: Path | None):
+def _fit_and_measure(
+    session: Session, entry: MethodEntry, run_id: int, folder: Path, resume_from: Path | None
+) -> Built:
     method, task, splits, seed = METHODS.get(entry.method), session.task, session.splits, session.config.seed
     _seed_everything(seed)
     ctx = fit_context(
@@ -91,14 +105,15 @@ def _fit_and_measure(session: Session, entry: MethodEntry, run_id: int, folder: 
     )
     # Cross-validation measures the method, it does not build it: its time is kept apart from the build cost.
     cross_validation = cross_validate(method, session.base, task, splits, entry.params, ctx)
-    started = time.perf_counter()
+    started, work_before = time.perf_counter(), session.base.work.copy()
     adapted = method.fit(session.base, task, splits, entry.params, ctx)
+    fit_work = session.base.work.since(work_before)
     # A resumed run's build time includes the training its killed process had done.
     train_seconds = time.perf_counter() - started + adapted.details.get("training", {}).get("seconds_before_resume", 0)
     result, measured = session.measurer.measure(adapted, entry.id)
     trial = entry.trial and entry.trial.as_dict() | {"validation": ctx.validate(adapted)}
     measured = dataclasses.replace(measured, cross_validation=cross_validation, sweep=trial or None)
-    return result, measured, adapted, train_seconds
+    return Built(adapted, result, measured, train_seconds, fit_work)
 
 
 def _resume_hint(run_id: int, folder: Path) -> str:
@@ -106,15 +121,8 @@ def _resume_hint(run_id: int, folder: Path) -> str:
     return f"; `tunewise resume {run_id}` continues from {checkpoint.name}" if checkpoint else ""
 
 
-def _store_result(
-    session: Session,
-    run_id: int,
-    adapted: Adapted,
-    result: Evaluation,
-    measured: Measurements,
-    train_seconds: float,
-    folder: Path,
-) -> None:
+def _store_result(session: Session, run_id: int, built: Built, folder: Path) -> None:
+    adapted, result = built.adapted, built.result
     artifact_bytes = _save_atomically(adapted, folder)
     base_params = session.base.parameter_count()
     train_tokens = adapted.details.get("training", {}).get("train_tokens", 0)
@@ -122,15 +130,21 @@ def _store_result(
         run_id,
         metrics={name: score.as_dict() for name, score in result.metrics.items()},
         primary=session.task.metric,
-        measurements=measured,
+        measurements=built.measured,
         cost={
-            "train_seconds": train_seconds,
+            "train_seconds": built.train_seconds,
             "trainable_params": adapted.trainable_params,
             "artifact_bytes": artifact_bytes,
             "base_params": base_params,
             "train_tokens": train_tokens,
             "build_flops": training_flops(base_params, adapted.trainable_params, train_tokens),
             "eval_seconds": result.seconds,
+            "served_params": adapted.backend.parameter_count(),
+            "fit_read_tokens": built.fit_work.read_tokens,
+            "fit_generated_tokens": built.fit_work.generated_tokens,
+            "other_work": adapted.details.get("other_work", []),  # work on models other than the base
+            "device": adapted.backend.placement.record(),
+            "throughput": session.throughput.as_dict(),
             **result.cost,
         },
         details=adapted.describe() | {"data_quality": session.data_quality},

@@ -14,6 +14,11 @@ from tunewise.tasks.task import Task
 
 
 def prepare(config: ExperimentConfig) -> tuple[Task, PreparedSplits]:
+    if config.task.type == "generation" and config.task.max_new_tokens >= config.model.max_length:
+        raise TunewiseError(
+            f"task.max_new_tokens ({config.task.max_new_tokens}) leaves no room for a prompt in model.max_length "
+            f"({config.model.max_length}); lower it or raise model.max_length"
+        )
     task = Task.from_config(config.task)
     task.slice_field = config.bias.column
     splits = prepare_splits(config.data, task, config.seed)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from tunewise.core.backend import Backend
 from tunewise.core.environment import code_version, environment
 from tunewise.core.items import Splits
+from tunewise.core.throughput import Throughput
 from tunewise.evaluate.measure import Measurer
+from tunewise.models.calibration import calibrate
 from tunewise.models.load import load_base
 from tunewise.run.config import ExperimentConfig
 from tunewise.store import Store
@@ -29,6 +31,7 @@ class Session:
     measurer: Measurer
     environment: dict
     code_version: str
+    throughput: Throughput  # this device's measured speed for the base model: prices counted work
 
 
 def open_session(
@@ -51,6 +54,18 @@ def open_session(
         seed=config.seed,
         base=base,
     )
+    throughput = calibrate(base)
     return Session(
-        config, store, experiment_id, task, splits, log, data_quality, base, measurer, environment(), code_version()
+        config,
+        store,
+        experiment_id,
+        task,
+        splits,
+        log,
+        data_quality,
+        base,
+        measurer,
+        environment(),
+        code_version(),
+        throughput,
     )

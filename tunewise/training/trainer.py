@@ -12,6 +12,7 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from tunewise.core.adapted import Adapted, FitContext
 from tunewise.core.items import Item
+from tunewise.models.device import Placement
 from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget, TrainProgress
 from tunewise.training.checkpoints import SaveTrainingState, checkpoint_step, restore_training_state
 from tunewise.training.loss import KeepAnswerLogits, answer_only_loss
@@ -68,7 +69,7 @@ def train_causal_lm(
     resumable = {"best": best, "budget": budget, "tokens": tokens}
     trainer = TaskTrainer(
         model=model,
-        args=_arguments(settings, ctx),
+        args=_arguments(settings, ctx, backend.placement),
         train_dataset=features,
         data_collator=KeepAnswerLogits(collator) if answer_only_logits else collator,
         compute_loss_func=answer_only_loss if answer_only_logits else None,
@@ -107,7 +108,7 @@ def _features(adapted: Adapted, item: Item) -> dict[str, list[int]]:
 SCHEDULES = {"linear": "linear", "cosine": "cosine", "constant": "constant_with_warmup"}
 
 
-def _arguments(settings: TrainSettings, ctx: FitContext) -> TrainingArguments:
+def _arguments(settings: TrainSettings, ctx: FitContext, placement: Placement) -> TrainingArguments:
     every = settings.checkpoint_every
     return TrainingArguments(
         output_dir=str(ctx.checkpoint_dir) if ctx.checkpoint_dir else tempfile.mkdtemp(prefix="tunewise-trainer-"),
@@ -130,7 +131,11 @@ def _arguments(settings: TrainSettings, ctx: FitContext) -> TrainingArguments:
         report_to="none",
         seed=ctx.seed,
         data_seed=ctx.seed,
-        use_cpu=not torch.cuda.is_available(),
+        # The device and precision the base was placed in (model.device / model.dtype), nothing else.
+        use_cpu=placement.device.type == "cpu",
+        bf16=placement.dtype == torch.bfloat16,
+        fp16=placement.dtype == torch.float16,
+        tf32=placement.device.type == "cuda" or None,
         dataloader_num_workers=0,
         remove_unused_columns=False,
         disable_tqdm=True,  # TrainProgress draws the bar

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.backend import other_work
 from tunewise.core.errors import TunewiseError
 from tunewise.core.items import Item
 from tunewise.core.sections import Section
@@ -55,7 +56,7 @@ class Distill:
         if not taught:
             raise TunewiseError("distill: the teacher gave no usable answer; check its prompt or pick another teacher")
         record |= {"train_inputs": len(splits.train), "unlabeled_inputs": len(inputs) - len(splits.train)}
-        details = {"teacher": record}
+        details = {"teacher": record, "other_work": other_work(teacher_backend, base)}
         student_splits = dataclasses.replace(splits, train=taught)
         return train_lora("distill", base, task, student_splits, config, ctx, details)
 

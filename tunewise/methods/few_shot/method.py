@@ -64,6 +64,7 @@ class FewShot:
         if config.selection == "similar":
             nearest_last = config.order == "nearest_last"
             program.select_demos = NearestDemos(splits.train, config.k, _embed(config.encoder), nearest_last)
+            program.demos_first_matter = not nearest_last
             details |= {"encoder": config.encoder, "nearest_last": nearest_last}
             # The examples to choose from ship with the artifact: serving needs them.
             adapted.save_files = lambda folder: save_pool(folder / POOL, splits.train)
@@ -84,6 +85,7 @@ class FewShot:
             pool = load_pool(directory / POOL)
             embed = _embed(details["encoder"])
             adapted.program.select_demos = NearestDemos(pool, details["k"], embed, details["nearest_last"])
+            adapted.save_files = lambda folder: save_pool(folder / POOL, pool)
         return adapted
 
     def summary(self, details: dict) -> list:

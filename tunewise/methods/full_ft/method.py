@@ -46,7 +46,11 @@ class FullFineTuning:
         return train_weights("full_ft", base, model, task, splits, config, ctx, details)
 
     def load(self, base, task, directory: Path) -> Adapted:
-        return load_weights("full_ft", base, directory, lambda weights: load_causal_lm(weights, field="artifact"))
+        def read(weights: Path):
+            model = load_causal_lm(weights, field="artifact", dtype=base.placement.dtype)
+            return model.to(base.placement.device)
+
+        return load_weights("full_ft", base, directory, read)
 
     def summary(self, details: dict) -> list:
         return []

@@ -7,7 +7,7 @@ from typing import Literal
 
 from peft import LoraConfig, get_peft_model
 
-from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.adapted import Adapted, FitContext, read_description
 from tunewise.methods.base import register
 from tunewise.methods.lora.quantized import check_quantization, quantized_copy
 from tunewise.methods.prompt import PromptSettings
@@ -90,5 +90,14 @@ def train_lora(
 
 
 def load_lora(method: str, base, directory: Path) -> Adapted:
-    """LoRA adapters read back over a copy of the base (for lora and the methods built on it)."""
-    return load_weights(method, base, directory, lambda weights: load_adapter(base.model, weights))
+    """LoRA adapters read back over a copy of the base (for lora and the methods built on it); a QLoRA adapter
+    over the same k-bit reload of the base it was trained and measured on, not over the full-precision one."""
+    bits = read_description(directory).get("adapter", {}).get("quantization")
+
+    def read(weights: Path):
+        if bits:
+            check_quantization(bits)
+            return load_adapter(quantized_copy(base, bits), weights, copy_base=False)
+        return load_adapter(base.model, weights)
+
+    return load_weights(method, base, directory, read)

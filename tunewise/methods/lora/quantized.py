@@ -40,8 +40,9 @@ def quantized_copy(base, bits: str):
     model = AutoModelForCausalLM.from_pretrained(
         base.source,
         quantization_config=quantization,
-        device_map={"": 0},
+        device_map={"": base.placement.device.index or 0},  # the GPU model.device chose
         use_safetensors=True,
         trust_remote_code=False,
     )
-    return prepare_model_for_kbit_training(model)
+    # Non-reentrant checkpointing: the reentrant kind is deprecated (PyTorch warns) and drops some gradients.
+    return prepare_model_for_kbit_training(model, gradient_checkpointing_kwargs={"use_reentrant": False})

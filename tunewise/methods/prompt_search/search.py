@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.backend import other_work
 from tunewise.core.progress import progress
 from tunewise.core.prompt import Demo
 from tunewise.core.results import Evaluation
@@ -56,7 +57,9 @@ def search_prompt(base, task, splits, prompt: PromptSettings, settings: SearchSe
         search.proposer_replies.append(reply)
         if proposal:
             search.try_candidate("proposer", proposal, best.demos)
-    return search.result()
+    result = search.result()
+    result.details["other_work"] = other_work(proposer, base)
+    return result
 
 
 @dataclass

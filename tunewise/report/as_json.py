@@ -1,0 +1,34 @@
+"""The decision as JSON, for scripts (`tunewise compare EXPERIMENT --json`)."""
+
+from __future__ import annotations
+
+from tunewise.decide.decision import Decision
+from tunewise.report.leaderboard import verdict
+
+
+def decision_as_dict(experiment: str, decision: Decision) -> dict:
+    chosen = decision.recommended
+    return {
+        "experiment": experiment,
+        "metric": decision.metric,
+        "leaderboard": [
+            {
+                "method_id": c.method_id,
+                "method": c.method,
+                "run": c.run_id,
+                decision.metric: {"value": c.value, "low": c.low, "high": c.high},
+                "vs_best": verdict(decision, c.method_id),
+                "usd_build": c.costs.build_usd,
+                "usd_per_1k_requests": c.costs.usd_per_1k_requests,
+                "latency_p95_ms": c.costs.latency_p95_ms,
+                "device": c.costs.build_device,
+                "billing": c.costs.billing,
+                "excluded": decision.excluded.get(c.method_id, []),
+            }
+            for c in decision.candidates
+        ],
+        "recommendation": chosen
+        and {"method_id": chosen.method_id, "reasons": decision.reasons, "caveats": decision.caveats},
+        "pareto": decision.pareto,
+        "requests_per_month": decision.settings.requests_per_month,
+    }
