@@ -64,3 +64,16 @@ def test_a_cuda_run_on_this_machine_fails_in_one_line_and_runs_record_their_devi
     assert run.cost["device"]["device"] == "cpu" and run.cost["device"]["dtype"] == "float32"
     shown = CliRunner().invoke(cli, ["show", str(run.id)])
     assert "device: cpu (" in shown.output and "GFLOP/s reading" in shown.output
+
+
+def test_a_token_budget_makes_batches_of_as_many_rows_as_fit(tiny_model_dir):
+    backend = load_base(ModelConfig(path=str(tiny_model_dir), batch_tokens=512))
+    assert backend.batch_tokens == 512  # auto is off on the CPU, where 8 rows measured best
+    sequences = [[1] * 100] * 3 + [[1] * 10] * 100
+    batches = list(backend._batches(sequences, ""))
+    assert [len(b) for b in batches[:2]] == [5, 51] and sum(map(len, batches)) == 103
+    scores = backend.score(["a great film", "a dull mess"], ["fresh", "rotten"])
+    fixed = load_base(ModelConfig(path=str(tiny_model_dir))).score(["a great film", "a dull mess"], ["fresh", "rotten"])
+    assert scores == pytest.approx(fixed, abs=1e-4)  # batching changes speed, never answers
+    with pytest.raises(ValueError, match="batch_tokens must be a number of tokens"):
+        ModelConfig(batch_tokens="lots")

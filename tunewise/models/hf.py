@@ -24,6 +24,9 @@ class LearnedPrefix(Protocol):
         """The prefix's key/value cache for a batch of one (recomputed: the prefix may be training)."""
 
 
+MAX_ROWS = 512
+
+
 class HFBackend:
     """Wraps a causal LM and its tokenizer. Used for the base model and, unchanged, for tuned (PEFT) models.
     With a ``prefix`` (soft prompts), every prompt is read after the prefix's key/value cache: scoring and
@@ -45,6 +48,7 @@ class HFBackend:
         self.source = None  # the model folder, when loaded from one
         self.max_length, self.batch_size = max_length, batch_size
         self.placement = placement or resolve("cpu")
+        self.batch_tokens: int | None = None  # a token budget per batch instead of a fixed row count
         self.work = work if work is not None else Work()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -54,7 +58,7 @@ class HFBackend:
         backend = HFBackend(
             model, self.tokenizer, self.name, self.max_length, self.batch_size, prefix, self.placement, self.work
         )
-        backend.source = self.source
+        backend.source, backend.batch_tokens = self.source, self.batch_tokens
         return backend
 
     @property
@@ -178,11 +182,20 @@ class HFBackend:
         """Index batches of similar length (longest first), with a progress bar counted in examples."""
         order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
         bar = progress(total=len(sequences), desc=desc, unit="ex")
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
+        start = 0
+        while start < len(order):
+            batch = order[start : start + self._rows(len(sequences[order[start]]))]
             yield batch
             bar.update(len(batch))
+            start += len(batch)
         bar.close()
+
+    def _rows(self, longest: int) -> int:
+        """Rows of a batch whose longest sequence has ``longest`` tokens: ``batch_size``, or as many as fit
+        ``batch_tokens`` (padded tokens) when a token budget is set, at most ``MAX_ROWS``."""
+        if not self.batch_tokens:
+            return self.batch_size
+        return max(1, min(MAX_ROWS, self.batch_tokens // max(longest, 1)))
 
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> str:
