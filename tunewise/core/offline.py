@@ -5,8 +5,10 @@ usage statistics). These variables must be set before transformers / huggingface
 package's ``__init__`` imports this module first.
 """
 
+import logging
 import os
 import sys
+import warnings
 
 _OFFLINE = {
     "HF_HUB_OFFLINE": "1",
@@ -26,3 +28,15 @@ for _key, _value in _OFFLINE.items():
 # transformers' own bars ("Loading weights") would write carriage-return updates into logs; in a terminal they stay.
 if not sys.stderr.isatty():
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+# transformers 5 is renaming `past_key_values` to `cache`; tunewise passes the cache the way every supported
+# release (5.0 up) accepts, so the renaming notices are noise in every run's output.
+warnings.filterwarnings("ignore", message=".*`past_key_values` is deprecated.*", category=FutureWarning)
+
+
+class _RenamingNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`past_key_values`/`cache_params` are deprecated" not in record.getMessage()
+
+
+logging.getLogger("transformers").addFilter(_RenamingNotice())

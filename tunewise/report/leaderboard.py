@@ -107,6 +107,17 @@ def bias_cell(bias: dict | None) -> str:
 def _billing(candidates) -> str:
     """How the dollars were reached, once for the table (e.g. "priced by counted work on Intel Xeon")."""
     ways = sorted({c.costs.billing for c in candidates})
-    loads = sorted({c.costs.latency_load for c in candidates if c.costs.latency_load})
-    latency = f"; p95 measured at {', '.join(loads)}" if loads else ""
-    return "priced by " + ", ".join(escape(w) for w in ways) + latency
+    loads = [c.costs.latency_load for c in candidates if c.costs.latency_load]
+    return (
+        "priced by " + ", ".join(escape(w) for w in ways) + (f"; p95 measured at {_load_range(loads)}" if loads else "")
+    )
+
+
+def _load_range(loads: list[str]) -> str:
+    """'load 2.1 on 2 cores', 'load 2.6 on 2 cores' -> 'load 2.1-2.6 on 2 cores'."""
+    parsed = [load.split() for load in loads]
+    if all(len(p) == 5 and p[2:] == parsed[0][2:] for p in parsed):
+        values = sorted(float(p[1]) for p in parsed)
+        span = f"{values[0]:.1f}" if values[0] == values[-1] else f"{values[0]:.1f}-{values[-1]:.1f}"
+        return f"load {span} {' '.join(parsed[0][2:])}"
+    return ", ".join(sorted(set(loads)))
