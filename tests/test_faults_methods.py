@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from tunewise.cli import cli
@@ -62,3 +63,19 @@ def test_train_and_test_files_without_validation_get_a_carved_validation_split(t
     assert result.exit_code == 0, result.output
     assert "'train': 16, 'validation': 4, 'test': 20" in result.output  # 2.5 per label rounds to 2
     assert "validation: carved 25% (4 examples) from train.jsonl" in result.output
+
+
+def test_a_dataset_generator_without_package_metadata_breaks_only_its_own_dataset(monkeypatch):
+    """The reasoning-gym version used to be looked up when the catalog was imported, so a missing package
+    metadata broke every command; now it is asked for only when that dataset is fetched."""
+    import importlib.metadata
+
+    from tunewise.data.catalog import DATASETS
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr("tunewise.data.datasets.gsm_symbolic.version", missing)
+    assert "rotten_tomatoes" in DATASETS and DATASETS.get("rotten_tomatoes").fetch().exists()
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        DATASETS.get("gsm_symbolic").version()

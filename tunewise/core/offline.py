@@ -39,4 +39,4 @@ class _RenamingNotice(logging.Filter):
         return "`past_key_values`/`cache_params` are deprecated" not in record.getMessage()
 
 
-logging.getLogger("transformers").addFilter(_RenamingNotice())
+logging.getLogger("transformers.utils.generic").addFilter(_RenamingNotice())  # the logger that says it
