@@ -50,6 +50,10 @@ COMMANDS = {
         "tunewise.cli.fetch:catalog",
         "List packaged models, datasets, methods and metrics.",
     ),
+    "serve": (
+        "tunewise.cli.serve:serve",
+        "Serve a run, or an experiment's runs, over the OpenAI API on 127.0.0.1.",
+    ),
     "data": (
         "tunewise.cli.data:data",
         "Inspect data before spending compute on it.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -22,6 +23,15 @@ class LearnedPrefix(Protocol):
 
     def cache(self):
         """The prefix's key/value cache for a batch of one (recomputed: the prefix may be training)."""
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How to draw tokens instead of taking the likeliest (a served request's temperature, top_p and seed)."""
+
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int = 0
 
 
 MAX_ROWS = 512
@@ -131,10 +141,44 @@ class HFBackend:
                 count += int(real.sum())
         return total, count
 
+    def token_logprobs(self, text: str, top: int = 0) -> list[tuple[str, float | None, dict[str, float]]]:
+        """Each token of ``text`` with its log-probability after the tokens before it (None for the first) and
+        the ``top`` likeliest tokens at that position: what an OpenAI completions client scores text with."""
+        ids = self.encode(text)[-self.max_length :]
+        if not ids:
+            return []
+        tokens = torch.tensor([ids], device=self.network.device)
+        with torch.inference_mode():
+            logprobs = self.network(input_ids=tokens).logits[0].float().log_softmax(-1)
+        self.work.read_tokens += len(ids)
+        out = [(self.tokenizer.decode([ids[0]]), None, {})]
+        for position in range(1, len(ids)):
+            row = logprobs[position - 1]
+            alternatives = {}
+            if top:
+                values, indices = torch.topk(row, top)
+                alternatives = {self.tokenizer.decode([int(i)]): float(v) for v, i in zip(values, indices, strict=True)}
+            out.append((self.tokenizer.decode([ids[position]]), float(row[ids[position]]), alternatives))
+        return out
+
     # -- generation ------------------------------------------------------------------------------------------
-    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "") -> list[str]:
+    def generate(
+        self,
+        prompts: Sequence[str],
+        max_new_tokens: int,
+        stop: Sequence[str],
+        desc: str = "",
+        sampling: Sampling | None = None,
+        streamer=None,
+    ) -> list[str]:
+        """Greedy completions cut at the first stop sequence; ``sampling`` draws instead (temperature, top_p,
+        a seed); ``streamer`` (a transformers streamer, one prompt only) receives the tokens as they come."""
         prompt_ids = [self._fit(self.encode(p), max_new_tokens) for p in prompts]
         outputs = [""] * len(prompts)
+        draw = {"do_sample": False}
+        if sampling and sampling.temperature > 0:
+            torch.manual_seed(sampling.seed)
+            draw = {"do_sample": True, "temperature": sampling.temperature, "top_p": sampling.top_p}
         for batch in self._batches(prompt_ids, desc):
             ids, mask = left_pad([prompt_ids[i] for i in batch], self.tokenizer.pad_token_id, self.network.device)
             cache = None
@@ -146,8 +190,9 @@ class HFBackend:
                     attention_mask=mask,
                     past_key_values=cache,
                     max_new_tokens=max_new_tokens,
-                    do_sample=False,
                     pad_token_id=self.tokenizer.pad_token_id,
+                    streamer=streamer,
+                    **draw,
                     **({"stop_strings": list(stop), "tokenizer": self.tokenizer} if stop else {}),
                 )
             self.work.read_tokens += int(mask.sum())

@@ -122,7 +122,15 @@ def _resume_hint(run_id: int, folder: Path) -> str:
 
 
 def _store_result(session: Session, run_id: int, built: Built, folder: Path) -> None:
-    adapted, result = built.adapted, built.result
+    adapted, result, task = built.adapted, built.result, session.task
+    # The artifact says what it answers, so it can be served and exported without the experiment's data.
+    adapted.details["task"] = {
+        "type": task.type,
+        "labels": task.labels,
+        "metric": task.metric,
+        "max_new_tokens": task.max_new_tokens,
+        "stop": list(task.stop),
+    }
     artifact_bytes = _save_atomically(adapted, folder)
     base_params = session.base.parameter_count()
     train_tokens = adapted.details.get("training", {}).get("train_tokens", 0)

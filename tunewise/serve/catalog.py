@@ -1,0 +1,64 @@
+"""Which runs a server offers, each under its own model id, read back through ``Method.load`` (the same safe
+loading as runs: safetensors only, no shipped code) over one base model per base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunewise.core.adapted import Adapted
+from tunewise.core.errors import TunewiseError
+from tunewise.decide.load import decision_for
+from tunewise.methods import METHODS
+from tunewise.models.load import load_base
+from tunewise.run.config import config_from_snapshot
+from tunewise.store import Store
+from tunewise.tasks.task import Task
+
+
+@dataclass
+class Served:
+    model_id: str  # "experiment/method_id"
+    run_id: int
+    experiment: str
+    method: str
+    adapted: Adapted
+    task: Task
+    recommended: bool = False
+    created: int = 0  # unix time the run finished
+
+
+def served_runs(store: Store, target: str) -> list[Served]:
+    """``target``: a run id (that run) or an experiment name (its recommended run first, then every other
+    method's latest completed run)."""
+    if target.isdigit():
+        run, experiment = store.run(int(target))
+        if run.status != "completed":
+            raise TunewiseError(f"run #{run.id} is {run.status}; only completed runs can be served")
+        return _load(store, experiment, [(run, False)])
+    decision = decision_for(store, target)
+    runs = {run.id: run for run in store.latest_completed(target)}
+    chosen = decision.recommended.run_id if decision.recommended else None
+    order = sorted(runs, key=lambda run_id: (run_id != chosen, run_id))
+    return _load(store, target, [(runs[run_id], run_id == chosen) for run_id in order])
+
+
+def _load(store: Store, experiment: str, runs) -> list[Served]:
+    config = config_from_snapshot(store.experiment_config(experiment), experiment)
+    base = load_base(config.model, config.seed)  # one base in memory; each run's adapter is read over it
+    served = []
+    for run, recommended in runs:
+        task = Task.from_config(config.task)
+        if task.is_classification:
+            task.labels = (run.details or {}).get("task", {}).get("labels") or task.labels or _labels(store, run.id)
+        adapted = METHODS.get(run.method).load(base, task, Path(run.artifact_path))
+        finished = int(run.finished_at.timestamp()) if run.finished_at else 0
+        model_id = f"{experiment}/{run.method_id}"
+        served.append(Served(model_id, run.id, experiment, run.method, adapted, task, recommended, finished))
+    return served
+
+
+def _labels(store: Store, run_id: int) -> list[str] | None:
+    """Labels of a run stored before artifacts named them: those its test answers used."""
+    targets = sorted({row.target for row in store.predictions(run_id)})
+    return targets or None
