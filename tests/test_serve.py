@@ -196,3 +196,26 @@ def test_a_generation_run_streams_the_same_text_it_answers_whole(tmp_path, tiny_
     assert all(c["object"] == "chat.completion.chunk" for c in chunks)
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert text == whole["choices"][0]["message"]["content"] and chunks[-1]["choices"][0]["finish_reason"]
+
+
+def test_each_served_model_has_its_card(experiment):
+    app = create_app(served_runs(Store(), "served"))
+
+    async def card():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            return await client.get("/v1/models/served/lora/card")
+
+    reply = asyncio.run(card())
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/markdown")
+    assert (
+        "# served/lora" in reply.text
+        and "machine-generated" in reply.text
+        and "Compared on the same test" in reply.text
+    )
+
+
+def test_tunewise_chat_answers_a_classification_run_turn_by_turn(experiment):
+    lora = next(run for run, _ in Store().runs() if run.method_id == "lora")
+    result = CliRunner().invoke(cli, ["chat", str(lora.id)], input="a great film\na dull mess\n\n")
+    assert result.exit_code == 0, result.output
+    assert "machine-generated" in result.output and result.output.count("log-likelihoods: ") == 2

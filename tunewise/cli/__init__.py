@@ -54,6 +54,14 @@ COMMANDS = {
         "tunewise.cli.serve:serve",
         "Serve a run, or an experiment's runs, over the OpenAI API on 127.0.0.1.",
     ),
+    "chat": (
+        "tunewise.cli.chat:chat",
+        "Chat with a run in the terminal, through its own prompt program.",
+    ),
+    "export": (
+        "tunewise.cli.export:export",
+        "Export a run as a folder plain transformers (or PEFT) loads, with its prompt and model card.",
+    ),
     "data": (
         "tunewise.cli.data:data",
         "Inspect data before spending compute on it.",

@@ -6,7 +6,7 @@ import secrets
 import time
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from tunewise import __version__
 from tunewise.models.hf import Sampling
@@ -50,6 +50,8 @@ def create_app(served: list[Served], token: str | None = None, batcher: Batcher 
 
     @app.get("/v1/models/{model_id:path}")
     async def one_model(model_id: str):
+        if model_id.endswith("/card") and model_id.removesuffix("/card") in models:
+            return PlainTextResponse(models[model_id.removesuffix("/card")].card, media_type="text/markdown")
         return _model(lookup(model_id))
 
     @app.post("/v1/chat/completions")

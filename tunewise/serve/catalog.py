@@ -12,6 +12,7 @@ from tunewise.decide.load import decision_for
 from tunewise.methods import METHODS
 from tunewise.models.load import load_base
 from tunewise.run.config import config_from_snapshot
+from tunewise.serve.card import model_card
 from tunewise.store import Store
 from tunewise.tasks.task import Task
 
@@ -26,6 +27,7 @@ class Served:
     task: Task
     recommended: bool = False
     created: int = 0  # unix time the run finished
+    card: str = ""  # MODEL_CARD.md: what it is, its data, quality, the comparison it won, its limits
 
 
 def served_runs(store: Store, target: str) -> list[Served]:
@@ -35,16 +37,17 @@ def served_runs(store: Store, target: str) -> list[Served]:
         run, experiment = store.run(int(target))
         if run.status != "completed":
             raise TunewiseError(f"run #{run.id} is {run.status}; only completed runs can be served")
-        return _load(store, experiment, [(run, False)])
+        return _load(store, experiment, [(run, False)], decision_for(store, experiment))
     decision = decision_for(store, target)
     runs = {run.id: run for run in store.latest_completed(target)}
     chosen = decision.recommended.run_id if decision.recommended else None
     order = sorted(runs, key=lambda run_id: (run_id != chosen, run_id))
-    return _load(store, target, [(runs[run_id], run_id == chosen) for run_id in order])
+    return _load(store, target, [(runs[run_id], run_id == chosen) for run_id in order], decision)
 
 
-def _load(store: Store, experiment: str, runs) -> list[Served]:
-    config = config_from_snapshot(store.experiment_config(experiment), experiment)
+def _load(store: Store, experiment: str, runs, decision) -> list[Served]:
+    snapshot = store.experiment_config(experiment)
+    config = config_from_snapshot(snapshot, experiment)
     base = load_base(config.model, config.seed)  # one base in memory; each run's adapter is read over it
     served = []
     for run, recommended in runs:
@@ -54,7 +57,8 @@ def _load(store: Store, experiment: str, runs) -> list[Served]:
         adapted = METHODS.get(run.method).load(base, task, Path(run.artifact_path))
         finished = int(run.finished_at.timestamp()) if run.finished_at else 0
         model_id = f"{experiment}/{run.method_id}"
-        served.append(Served(model_id, run.id, experiment, run.method, adapted, task, recommended, finished))
+        card = model_card(run, experiment, snapshot, decision)
+        served.append(Served(model_id, run.id, experiment, run.method, adapted, task, recommended, finished, card))
     return served
 
 

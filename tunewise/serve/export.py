@@ -1,0 +1,88 @@
+"""`tunewise export`: a run in the formats other tools load, with its prompt program and model card.
+
+- ``merged``: one Hugging Face folder (safetensors, tokenizer, chat template, generation config) that plain
+  transformers loads with no tunewise installed: the base for prompt methods, LoRA merged into the weights, the
+  trained network for full fine-tuning. Soft prompts are not weights and cannot be merged.
+- ``adapter``: the PEFT adapter folder (LoRA or soft prompt), naming the base it goes over.
+- ``gguf``: refused: no converter from Hugging Face weights to GGUF ships in a package registry (llama.cpp's
+  convert_hf_to_gguf.py is a script in its source tree; the `gguf` package reads and writes the format only).
+
+Every export holds ``tunewise_prompt.json`` (instruction, system prompt, demonstrations, label words, labels: what
+reproduces the run's answers) and ``MODEL_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from tunewise.core.adapted import WEIGHTS, Adapted
+from tunewise.core.errors import TunewiseError
+from tunewise.core.fetch import atomic_write_text
+from tunewise.serve.catalog import served_runs
+from tunewise.store import Store
+
+FORMATS = ("merged", "adapter", "gguf")
+
+
+def export_run(store: Store, run_id: int, out: Path, fmt: str) -> Path:
+    if fmt == "gguf":
+        raise TunewiseError(
+            "no GGUF converter ships in a package registry (llama.cpp's convert_hf_to_gguf.py is a source-tree "
+            "script); export --format merged and convert that folder with llama.cpp"
+        )
+    if out.exists() and any(out.iterdir()):
+        raise TunewiseError(f"{out} exists and is not empty; give a new folder with -o")
+    run, experiment = store.run(run_id)
+    (served,) = served_runs(store, str(run_id))
+    adapted = served.adapted
+    staging = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    (_merged if fmt == "merged" else _adapter)(adapted, Path(run.artifact_path), staging)
+    prompt = {"task": served.task.type, "labels": served.task.labels, **adapted.program.to_dict()}
+    atomic_write_text(staging / "tunewise_prompt.json", json.dumps(prompt, indent=2))
+    atomic_write_text(staging / "MODEL_CARD.md", served.card)
+    _shareable(staging)
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)  # never a half-written export under the name asked for
+    return out
+
+
+def _shareable(folder: Path) -> None:
+    """An export is for handing on: its files get the user's usual modes (atomic writers make them 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for path in folder.rglob("*"):
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+
+
+def _merged(adapted: Adapted, artifact: Path, out: Path) -> None:
+    backend = adapted.backend
+    if backend.prefix is not None:
+        raise TunewiseError(
+            f"{adapted.method} learned a soft prompt, which is not weights and cannot be merged; "
+            "use --format adapter (PEFT loads it over the base)"
+        )
+    model = backend.model
+    if hasattr(model, "merge_and_unload"):  # a PEFT adapter: fold it into a copy of the weights
+        model = model.merge_and_unload()
+    model.save_pretrained(out, safe_serialization=True)
+    backend.tokenizer.save_pretrained(out)
+    if model.generation_config is not None:
+        model.generation_config.save_pretrained(out)
+
+
+def _adapter(adapted: Adapted, artifact: Path, out: Path) -> None:
+    weights = artifact / WEIGHTS
+    if not (weights / "adapter_config.json").is_file():
+        why = "it learned no weights" if not adapted.trainable_params else "its weights are a whole model"
+        raise TunewiseError(f"{adapted.method} has no adapter to export ({why}); use --format merged")
+    shutil.copytree(weights, out, dirs_exist_ok=True)
+    config = json.loads((out / "adapter_config.json").read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = str(adapted.backend.source or adapted.backend.name)
+    atomic_write_text(out / "adapter_config.json", json.dumps(config, indent=2))
+    adapted.backend.tokenizer.save_pretrained(out)
