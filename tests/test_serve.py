@@ -219,3 +219,24 @@ def test_tunewise_chat_answers_a_classification_run_turn_by_turn(experiment):
     result = CliRunner().invoke(cli, ["chat", str(lora.id)], input="a great film\na dull mess\n\n")
     assert result.exit_code == 0, result.output
     assert "machine-generated" in result.output and result.output.count("log-likelihoods: ") == 2
+
+
+def test_lora_runs_served_together_share_one_copy_of_the_base_and_answer_as_alone(
+    tmp_path, sentiment_jsonl, tiny_model_dir
+):
+    path = tmp_path / "pair.yaml"
+    text = EXPERIMENT.format(data=sentiment_jsonl, model=tiny_model_dir).replace("name: served", "name: pair")
+    path.write_text(text + "  - {method: lora, id: lora4, r: 4, batch_size: 4, learning_rate: 0.01}\n")
+    assert CliRunner().invoke(cli, ["run", str(path)]).exit_code == 0
+    shared = {s.model_id: s for s in served_runs(Store(), "pair", share_base=True)}
+    alone = {s.model_id: s for s in served_runs(Store(), "pair")}
+    a, b = shared["pair/lora"].adapted.backend, shared["pair/lora4"].adapted.backend
+    assert a.model is b.model and a.adapter != b.adapter  # one base copy, two named adapters
+    prompts = ["a great film", "a dull mess", "clever plot"]
+    for model_id in ("pair/lora", "pair/lora4", "pair/zero_shot"):
+        together = shared[model_id].adapted.backend.score(prompts, ["fresh", "rotten"])
+        separate = alone[model_id].adapted.backend.score(prompts, ["fresh", "rotten"])
+        assert together == pytest.approx(separate, abs=1e-5), model_id
+    first = shared["pair/lora"].adapted.backend.score(prompts, ["fresh"])
+    second = shared["pair/lora4"].adapted.backend.score(prompts, ["fresh"])
+    assert abs(first - second).max() > 1e-6  # the two adapters really differ, so the check above could fail

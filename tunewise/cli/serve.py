@@ -29,7 +29,7 @@ def serve(target: str, host: str, port: int, token: str | None):
     """
     if not _loopback(host) and not token:
         raise TunewiseError(f"--host {host} is reachable from other machines; give --token (or TUNEWISE_TOKEN)")
-    served = served_runs(Store(), target)
+    served = served_runs(Store(), target, share_base=True)
     for model in served:
         mark = " (recommended)" if model.recommended else ""
         err.print(f"serving {model.model_id}: run #{model.run_id}, {model.method}{mark}", markup=False)

@@ -60,6 +60,7 @@ class TrainableBackend(Backend, Protocol):
     tokenizer: Any
     source: Path | None  # the model folder, for methods that reload it differently (QLoRA)
     placement: Any  # models.device.Placement: the device and dtype the model runs in
+    shared_adapters: Any  # models.adapters.SharedAdapters when a server shares one base between LoRA runs
 
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` without special tokens."""
@@ -67,7 +68,7 @@ class TrainableBackend(Backend, Protocol):
     def training_features(self, prompt: str, answer: str) -> dict[str, list[int]]:
         """input_ids / attention_mask / labels where only the answer is learned."""
 
-    def with_model(self, model: Any, prefix: Any = None) -> TrainableBackend:
+    def with_model(self, model: Any, prefix: Any = None, adapter: str | None = None) -> TrainableBackend:
         """The same tokenizer and settings over another model (the base wrapped with an adapter, or a copy)."""
 
 

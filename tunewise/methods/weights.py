@@ -60,7 +60,12 @@ def train_weights(
 
 
 def load_weights(
-    method: str, base: TrainableBackend, directory: Path, read_model: Callable[[Path], object], prefix=None
+    method: str,
+    base: TrainableBackend,
+    directory: Path,
+    read_model: Callable[[Path], object],
+    prefix=None,
+    adapter: str | None = None,
 ) -> Adapted:
     """A trained method's artifact read back: ``read_model(weights folder)`` builds the trained network (an
     adapter over a copy of the base, or a whole model), served with the prompt program it was trained with.
@@ -71,7 +76,7 @@ def load_weights(
     details = {k: v for k, v in description.items() if k not in ("method", "prompt", "trainable_params")}
     return Adapted(
         method=method,
-        backend=base.with_model(model, prefix(model) if prefix else None),
+        backend=base.with_model(model, prefix(model) if prefix else None, adapter),
         program=PromptProgram.from_dict(description["prompt"]),
         trainable_params=description["trainable_params"],
         details=details,

@@ -53,27 +53,35 @@ class HFBackend:
         prefix: LearnedPrefix = None,
         placement: Placement | None = None,
         work: Work | None = None,
+        adapter: str | None = None,
     ):
         self.model, self.tokenizer, self.name, self.prefix = model, tokenizer, name, prefix
         self.source = None  # the model folder, when loaded from one
         self.max_length, self.batch_size = max_length, batch_size
         self.placement = placement or resolve("cpu")
         self.batch_tokens: int | None = None  # a token budget per batch instead of a fixed row count
+        self.adapter = adapter  # this backend's adapter in a model that holds several (served runs)
+        self.shared_adapters = None  # set by a server: LoRA runs loaded over this base share one copy of it
         self.work = work if work is not None else Work()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
 
-    def with_model(self, model, prefix: LearnedPrefix | None = None) -> HFBackend:
-        """The same tokenizer and settings over another model (e.g. the base wrapped with an adapter)."""
+    def with_model(self, model, prefix: LearnedPrefix | None = None, adapter: str | None = None) -> HFBackend:
+        """The same tokenizer and settings over another model (e.g. the base wrapped with an adapter, or one
+        adapter of a model that holds several)."""
         backend = HFBackend(
             model, self.tokenizer, self.name, self.max_length, self.batch_size, prefix, self.placement, self.work
         )
+        backend.adapter = adapter
         backend.source, backend.batch_tokens = self.source, self.batch_tokens
         return backend
 
     @property
     def network(self):
-        """The module that reads the text: the model itself, or the frozen base under a learned prefix."""
+        """The module that reads the text: the model itself, or the frozen base under a learned prefix. In a
+        model holding several adapters, this backend's adapter is made the active one first."""
+        if self.adapter is not None:
+            self.model.set_adapter(self.adapter)
         return self.prefix.network if self.prefix else self.model
 
     def parameter_count(self) -> int:

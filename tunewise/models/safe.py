@@ -83,13 +83,22 @@ def load_encoder(path: Path, field: str = "encoder"):
         raise _unloadable(exc, path, field, "the encoder") from None
 
 
-def load_adapter(base_model, path: Path, field: str = "artifact", copy_base: bool = True):
+def load_adapter(base_model, path: Path, field: str = "artifact", copy_base: bool = True, name: str = "default"):
     """PEFT weights (LoRA, soft prompts) from ``path`` over a copy of ``base_model``, which stays untouched
     (``copy_base=False``: over ``base_model`` itself, a model made for this adapter)."""
     check_weights(path, allow_pickle=False, field=field)
     try:
         model = copy.deepcopy(base_model) if copy_base else base_model
-        return PeftModel.from_pretrained(model, path, is_trainable=False)
+        return PeftModel.from_pretrained(model, path, adapter_name=name, is_trainable=False)
+    except (OSError, ValueError, TypeError, KeyError, SafetensorError) as exc:
+        raise _unloadable(exc, path, field, "its adapter") from None
+
+
+def add_adapter(peft_model, path: Path, name: str, field: str = "artifact") -> None:
+    """One more adapter into a PEFT model that holds several, over the same base weights."""
+    check_weights(path, allow_pickle=False, field=field)
+    try:
+        peft_model.load_adapter(path, adapter_name=name, is_trainable=False)
     except (OSError, ValueError, TypeError, KeyError, SafetensorError) as exc:
         raise _unloadable(exc, path, field, "its adapter") from None
 

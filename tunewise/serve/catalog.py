@@ -10,6 +10,7 @@ from tunewise.core.adapted import Adapted
 from tunewise.core.errors import TunewiseError
 from tunewise.decide.load import decision_for
 from tunewise.methods import METHODS
+from tunewise.models.adapters import SharedAdapters
 from tunewise.models.load import load_base
 from tunewise.run.config import config_from_snapshot
 from tunewise.serve.card import model_card
@@ -30,25 +31,28 @@ class Served:
     card: str = ""  # MODEL_CARD.md: what it is, its data, quality, the comparison it won, its limits
 
 
-def served_runs(store: Store, target: str) -> list[Served]:
+def served_runs(store: Store, target: str, share_base: bool = False) -> list[Served]:
     """``target``: a run id (that run) or an experiment name (its recommended run first, then every other
-    method's latest completed run)."""
+    method's latest completed run). ``share_base``: LoRA runs share one copy of the base weights (a server's
+    choice; an export needs a model of its own to merge into)."""
     if target.isdigit():
         run, experiment = store.run(int(target))
         if run.status != "completed":
             raise TunewiseError(f"run #{run.id} is {run.status}; only completed runs can be served")
-        return _load(store, experiment, [(run, False)], decision_for(store, experiment))
+        return _load(store, experiment, [(run, False)], decision_for(store, experiment), share_base)
     decision = decision_for(store, target)
     runs = {run.id: run for run in store.latest_completed(target)}
     chosen = decision.recommended.run_id if decision.recommended else None
     order = sorted(runs, key=lambda run_id: (run_id != chosen, run_id))
-    return _load(store, target, [(runs[run_id], run_id == chosen) for run_id in order], decision)
+    return _load(store, target, [(runs[run_id], run_id == chosen) for run_id in order], decision, share_base)
 
 
-def _load(store: Store, experiment: str, runs, decision) -> list[Served]:
+def _load(store: Store, experiment: str, runs, decision, share_base: bool) -> list[Served]:
     snapshot = store.experiment_config(experiment)
     config = config_from_snapshot(snapshot, experiment)
     base = load_base(config.model, config.seed)  # one base in memory; each run's adapter is read over it
+    if share_base:
+        base.shared_adapters = SharedAdapters(base.model)
     served = []
     for run, recommended in runs:
         task = Task.from_config(config.task)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from peft import LoraConfig, get_peft_model
 
-from tunewise.core.adapted import Adapted, FitContext, read_description
+from tunewise.core.adapted import WEIGHTS, Adapted, FitContext, read_description
 from tunewise.methods.base import register
 from tunewise.methods.lora.quantized import check_quantization, quantized_copy
 from tunewise.methods.prompt import PromptSettings
@@ -93,6 +93,9 @@ def load_lora(method: str, base, directory: Path) -> Adapted:
     """LoRA adapters read back over a copy of the base (for lora and the methods built on it); a QLoRA adapter
     over the same k-bit reload of the base it was trained and measured on, not over the full-precision one."""
     bits = read_description(directory).get("adapter", {}).get("quantization")
+    if base.shared_adapters is not None and not bits:  # a server: this adapter joins the others over one base
+        model, name = base.shared_adapters.attach(directory / WEIGHTS)
+        return load_weights(method, base, directory, lambda weights: model, adapter=name)
 
     def read(weights: Path):
         if bits:
