@@ -115,7 +115,7 @@ def test_streaming_completions_with_logprobs_and_errors(server):
 
 async def _ask(app, texts, token=None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
         calls = [
             client.post(
                 "/v1/chat/completions",
@@ -165,7 +165,7 @@ def test_a_token_is_required_when_one_is_set_and_to_bind_beyond_loopback(experim
 
 
 async def _post(app, body: str):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
         return await client.post("/v1/chat/completions", content=body, headers={"content-type": "application/json"})
 
 
@@ -183,7 +183,7 @@ def test_a_generation_run_streams_the_same_text_it_answers_whole(tmp_path, tiny_
     app = create_app(served_runs(Store(), "sums"))
 
     async def both():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
             body = {"model": "sums/zero_shot", "messages": [{"role": "user", "content": "what is 2 plus 2"}]}
             whole = (await client.post("/v1/chat/completions", json=body)).json()
             streamed = await client.post("/v1/chat/completions", json=body | {"stream": True})
@@ -202,7 +202,7 @@ def test_each_served_model_has_its_card(experiment):
     app = create_app(served_runs(Store(), "served"))
 
     async def card():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
             return await client.get("/v1/models/served/lora/card")
 
     reply = asyncio.run(card())
@@ -240,3 +240,46 @@ def test_lora_runs_served_together_share_one_copy_of_the_base_and_answer_as_alon
     first = shared["pair/lora"].adapted.backend.score(prompts, ["fresh"])
     second = shared["pair/lora4"].adapted.backend.score(prompts, ["fresh"])
     assert abs(first - second).max() > 1e-6  # the two adapters really differ, so the check above could fail
+
+
+def test_guards_before_any_route_host_chunked_bodies_and_shapes_clients_send(experiment):
+    app = create_app(served_runs(Store(), "served"))
+
+    async def requests():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://evil.example") as client:
+            rebound = await client.get("/v1/models")  # a page that rebound its domain to 127.0.0.1
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+
+            async def chunks():
+                for _ in range(3):
+                    yield b"x" * (1 << 19)
+
+            chunked = await client.post("/v1/chat/completions", content=chunks())
+            shaped = await client.post(
+                "/v1/chat/completions",
+                json={
+                    "model": "served/lora",
+                    "messages": [
+                        {"role": "developer", "content": "Be brief."},
+                        {"role": "user", "content": [{"type": "text", "text": "a great film"}]},
+                    ],
+                    "temperature": None,
+                    "presence_penalty": 0,
+                    "logit_bias": {},
+                },
+            )
+            unsupported = await client.post(
+                "/v1/chat/completions",
+                json={"model": "served/lora", "messages": [{"role": "user", "content": "x"}], "presence_penalty": 1},
+            )
+            too_long = await client.post(
+                "/v1/completions", json={"model": "served/zero_shot", "prompt": "a great film", "max_tokens": 100_000}
+            )
+        return rebound, chunked, shaped, unsupported, too_long
+
+    rebound, chunked, shaped, unsupported, too_long = asyncio.run(requests())
+    assert rebound.status_code == 403 and chunked.status_code == 413
+    assert shaped.status_code == 200 and shaped.json()["choices"][0]["message"]["content"] in {"fresh", "rotten"}
+    assert unsupported.status_code == 400
+    assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "context_length_exceeded"

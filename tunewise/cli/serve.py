@@ -35,7 +35,8 @@ def serve(target: str, host: str, port: int, token: str | None):
         err.print(f"serving {model.model_id}: run #{model.run_id}, {model.method}{mark}", markup=False)
     err.print(f"OpenAI-compatible API on http://{host}:{port}/v1", markup=False)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    uvicorn.run(create_app(served, token), host=host, port=port, log_level="warning", server_header=False)
+    app = create_app(served, token, loopback=_loopback(host))
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
 
 def _loopback(host: str) -> bool:

@@ -87,4 +87,5 @@ class FitContext:
 
     def validate(self, adapted: Adapted) -> float:
         """The primary metric on the validation split, without intervals."""
-        return self.evaluate(adapted, self.validation, desc="validating", intervals=False).score
+        # No progress of its own: the training bar shows the validation score (and piped logs stay short).
+        return self.evaluate(adapted, self.validation, desc="", intervals=False).score

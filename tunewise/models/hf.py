@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from tunewise.core.backend import Work
 from tunewise.core.progress import progress
@@ -32,6 +33,16 @@ class Sampling:
     temperature: float = 0.0
     top_p: float = 1.0
     seed: int = 0
+
+
+class _Until(StoppingCriteria):
+    """Ends a generation once ``done()`` says so (checked after every token)."""
+
+    def __init__(self, done):
+        self.done = done
+
+    def __call__(self, input_ids, scores, **kwargs) -> torch.Tensor:
+        return torch.full((input_ids.shape[0],), bool(self.done()), dtype=torch.bool, device=input_ids.device)
 
 
 MAX_ROWS = 512
@@ -81,7 +92,7 @@ class HFBackend:
         """The module that reads the text: the model itself, or the frozen base under a learned prefix. In a
         model holding several adapters, this backend's adapter is made the active one first."""
         if self.adapter is not None:
-            self.model.set_adapter(self.adapter)
+            self.model.set_adapter(self.adapter, inference_mode=True)
         return self.prefix.network if self.prefix else self.model
 
     def parameter_count(self) -> int:
@@ -178,6 +189,7 @@ class HFBackend:
         desc: str = "",
         sampling: Sampling | None = None,
         streamer=None,
+        stopping=None,
     ) -> list[str]:
         """Greedy completions cut at the first stop sequence; ``sampling`` draws instead (temperature, top_p,
         a seed); ``streamer`` (a transformers streamer, one prompt only) receives the tokens as they come."""
@@ -200,6 +212,7 @@ class HFBackend:
                     max_new_tokens=max_new_tokens,
                     pad_token_id=self.tokenizer.pad_token_id,
                     streamer=streamer,
+                    stopping_criteria=StoppingCriteriaList([_Until(stopping)]) if stopping else None,
                     **draw,
                     **({"stop_strings": list(stop), "tokenizer": self.tokenizer} if stop else {}),
                 )

@@ -14,7 +14,7 @@ from tunewise.models.hf import Sampling, cut_at_stop
 from tunewise.serve.catalog import Served
 from tunewise.serve.schema import Message
 
-__all__ = ["Answer", "BadRequest", "chat_prompt", "classify", "cut_at_stop", "generate", "reserve"]
+__all__ = ["Answer", "BadRequest", "chat_prompt", "classify", "cut_at_stop", "generate", "reserve", "stops_for"]
 
 
 class BadRequest(ValueError):
@@ -35,8 +35,8 @@ class Answer:
 
 def chat_prompt(served: Served, messages: list[Message], reserve: int) -> str:
     """The run's system prompt (then the client's), its demonstrations, the conversation so far as earlier
-    turns, and the last user message as the input, fitted to the context as evaluation fits it (the oldest
-    turns go first)."""
+    turns, and the last user message as the input, fitted to the context as evaluation fits it: when it does
+    not fit, the run's demonstrations go first, then the oldest turns."""
     if messages[-1].role != "user":
         raise BadRequest("the last message must come from the user", param="messages")
     program = served.adapted.program
@@ -51,6 +51,7 @@ def chat_prompt(served: Served, messages: list[Message], reserve: int) -> str:
     system = " ".join(part for part in (program.system, *systems) if part) or None
     chat = dataclasses.replace(program, system=system, demos=[*program.demos_for(messages[-1].content), *turns])
     chat.select_demos = None
+    chat.demos_first_matter = False  # the conversation is at the end: what goes first is the oldest
     return fit_prompt(served.adapted.backend, chat, messages[-1].content, reserve)[0]
 
 
@@ -105,12 +106,27 @@ def _label_logprobs(words: list[str], row: np.ndarray, chosen: int, top: int | N
     ]
 
 
+def stops_for(served: Served, stop: list[str] | None) -> list[str]:
+    """The client's stop sequences, else the run's: none for a reasoning program (it writes several lines before
+    its answer, as it did when it was measured), the task's otherwise."""
+    if stop is not None:
+        return stop
+    return [] if served.adapted.program.reasoning else list(served.task.stop)
+
+
 def generate(
-    served: Served, prompts: list[str], max_tokens: int, stop: list[str] | None, sampling: Sampling, streamer=None
+    served: Served,
+    prompts: list[str],
+    max_tokens: int,
+    stop: list[str] | None,
+    sampling: Sampling,
+    streamer=None,
+    stopping=None,
 ) -> list[Answer]:
-    backend, task = served.adapted.backend, served.task
-    stops = stop if stop is not None else list(task.stop)
-    texts = backend.generate(prompts, max_tokens, stops, sampling=sampling, streamer=streamer)
+    """``stopping()`` true ends the generation at the next token (a streamed client that went away)."""
+    backend = served.adapted.backend
+    stops = stops_for(served, stop)
+    texts = backend.generate(prompts, max_tokens, stops, sampling=sampling, streamer=streamer, stopping=stopping)
     answers = []
     for text in texts:
         tokens = backend.count_tokens(text)

@@ -6,7 +6,7 @@ refused at once (HTTP 429 with Retry-After) instead of queueing without bound.""
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,13 +29,13 @@ class Batcher:
         self.window, self.limit, self.max_batch = window, limit, max_batch
         self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunewise-model")
         self.waiting: list[_Request] = []
+        self.streaming = 0  # streamed answers waiting for or holding the model thread
         self.wake: asyncio.Event | None = None
         self.worker: asyncio.Task | None = None
-        self.batches: list[int] = []  # sizes of the batches run, for the load test and tests
+        self.batches: deque[int] = deque(maxlen=1000)  # sizes of the latest batches run, for tests and benches
 
     async def submit(self, key: Hashable, payload, run: Callable[[list], list]):
-        if len(self.waiting) >= self.limit:
-            raise Overloaded(f"{len(self.waiting)} requests are waiting; try again shortly")
+        self._admit()
         request = _Request(key, payload, run, asyncio.get_running_loop().create_future())
         self.waiting.append(request)
         self._start()
@@ -43,8 +43,19 @@ class Batcher:
         return await request.done
 
     async def exclusive(self, work: Callable[[], object]):
-        """Run ``work`` on the model thread by itself (a streamed answer), between batches."""
-        return await asyncio.get_running_loop().run_in_executor(self.model_thread, work)
+        """Run ``work`` on the model thread by itself (a streamed answer), between batches; it counts towards
+        the limit like a waiting request."""
+        self._admit()
+        self.streaming += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.model_thread, work)
+        finally:
+            self.streaming -= 1
+
+    def _admit(self) -> None:
+        waiting = len(self.waiting) + self.streaming
+        if waiting >= self.limit:
+            raise Overloaded(f"{waiting} requests are waiting; try again shortly")
 
     def _start(self) -> None:
         if self.worker is None or self.worker.done():
@@ -59,20 +70,32 @@ class Batcher:
             await asyncio.sleep(self.window)  # let the requests of this moment gather
             while self.waiting:
                 batch = self._take()
-                self.batches.append(len(batch))
-                try:
-                    results = await loop.run_in_executor(self.model_thread, batch[0].run, [r.payload for r in batch])
-                except Exception as exc:  # noqa: BLE001  (the clients get the error, the server keeps serving)
-                    for request in batch:
-                        if not request.done.done():  # a client that went away cancelled its own
-                            request.done.set_exception(exc)
-                    continue
-                for request, result in zip(batch, results, strict=True):
-                    if not request.done.done():
-                        request.done.set_result(result)
+                if batch:
+                    self.batches.append(len(batch))
+                    await self._run(loop, batch)
+
+    async def _run(self, loop, batch: list[_Request]) -> None:
+        try:
+            results = await loop.run_in_executor(self.model_thread, batch[0].run, [r.payload for r in batch])
+            outcomes = list(zip(batch, results, strict=True))
+        except Exception as exc:  # noqa: BLE001  (the clients get the error, the server keeps serving)
+            if len(batch) > 1:  # one bad request must not fail the others: each alone
+                for request in batch:
+                    await self._run(loop, [request])
+                return
+            if not batch[0].done.done():
+                batch[0].done.set_exception(exc)
+            return
+        for request, result in outcomes:
+            if not request.done.done():  # a client that went away cancelled its own
+                request.done.set_result(result)
 
     def _take(self) -> list[_Request]:
-        """The oldest request and those waiting with the same key, up to ``max_batch``."""
+        """The oldest request and those waiting with the same key, up to ``max_batch`` (requests whose client
+        went away are dropped)."""
+        self.waiting = [r for r in self.waiting if not r.done.done()]
+        if not self.waiting:
+            return []
         groups: dict[Hashable, list[_Request]] = defaultdict(list)
         for request in self.waiting:
             groups[request.key].append(request)

@@ -27,9 +27,9 @@ def model_card(run, experiment: str, snapshot: dict, decision=None) -> str:
         f"- Base model: {base} (licence: {licence})",
         f"- Method: {run.method}; trainable parameters: {human_count(run.cost.get('trainable_params', 0))}",
         f"- Settings: `{_settings(run.config)}`",
-        f"- Built by tunewise {__version__} (run #{run.id}, code {run.code_version}) on "
-        f"{(run.cost.get('device') or {}).get('hardware', 'an unrecorded device')}; exported "
-        f"{datetime.now(UTC):%Y-%m-%d}.",
+        f"- Built by tunewise {run.code_version} (run #{run.id}) on "
+        f"{(run.cost.get('device') or {}).get('hardware', 'an unrecorded device')}; card written "
+        f"{datetime.now(UTC):%Y-%m-%d} by tunewise {__version__}.",
         "",
         "## Data",
         *_data(snapshot, run),
@@ -47,7 +47,11 @@ def model_card(run, experiment: str, snapshot: dict, decision=None) -> str:
         "## Known limits",
         f"- Measured on {run.split_sizes.get('test')} test examples from the same source as its training data; "
         "quality on other data is unknown.",
-        "- A classification run answers only with its labels; it cannot say that none fits.",
+        *(
+            ["- It answers only with its labels; it cannot say that none fits."]
+            if (run.details or {}).get("task", {}).get("type", "classification") == "classification"
+            else ["- Its answers are generated text: check them before anyone relies on them."]
+        ),
         "- Personal data in its training data was "
         + (
             "replaced by placeholders (data.redact)." if (snapshot.get("data") or {}).get("redact") else "not redacted."
@@ -76,8 +80,11 @@ def _digest(source: str) -> str:
     path = Path(source)
     if not path.is_file():
         return " (catalog dataset)" if "/" not in source else ""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return f" (sha256 {digest[:16]}…, {path.stat().st_size:,} bytes)"
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return f" (the file as it is now: sha256 {digest.hexdigest()[:16]}…, {path.stat().st_size:,} bytes)"
 
 
 def _measured(measured) -> list[str]:
@@ -101,16 +108,15 @@ def _measured(measured) -> list[str]:
 def _comparison(decision, run) -> list[str]:
     if decision is None or not decision.candidates:
         return ["- Not compared."]
+    if all(c.run_id != run.id for c in decision.candidates):
+        return ["- Not among the runs the experiment's latest decision compared (a newer run replaced it)."]
     chosen = decision.recommended
-    verdict = (
-        "It was recommended."
-        if chosen and chosen.run_id == run.id
-        else (
-            f"It was not the recommendation ({chosen.method_id} was)." if chosen else "No method met the constraints."
-        )
-    )
+    if chosen is None:
+        verdict = "No method met the constraints."
+    elif chosen.run_id == run.id:
+        verdict = "It was recommended."
+    else:
+        verdict = f"It was not the recommendation ({chosen.method_id} was)."
     others = ", ".join(f"{c.method_id} {c.value:.3f}" for c in decision.candidates if c.run_id != run.id)
-    return [
-        f"- {verdict} Compared on the same test split with: {others or 'nothing else'}.",
-        *[f"- {r}" for r in decision.reasons[1:]],
-    ]
+    reasons = [f"- {r}" for r in decision.reasons[1:]] if chosen and chosen.run_id == run.id else []
+    return [f"- {verdict} Compared on the same test split with: {others or 'nothing else'}.", *reasons]

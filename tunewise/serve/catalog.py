@@ -56,8 +56,11 @@ def _load(store: Store, experiment: str, runs, decision, share_base: bool) -> li
     served = []
     for run, recommended in runs:
         task = Task.from_config(config.task)
+        own = (run.details or {}).get("task", {})  # what the run itself was measured with
+        task.stop = tuple(own.get("stop", task.stop))
+        task.max_new_tokens = own.get("max_new_tokens", task.max_new_tokens)
         if task.is_classification:
-            task.labels = (run.details or {}).get("task", {}).get("labels") or task.labels or _labels(store, run.id)
+            task.labels = own.get("labels") or task.labels or _labels(store, run.id)
         adapted = METHODS.get(run.method).load(base, task, Path(run.artifact_path))
         finished = int(run.finished_at.timestamp()) if run.finished_at else 0
         model_id = f"{experiment}/{run.method_id}"

@@ -37,14 +37,16 @@ def export_run(store: Store, run_id: int, out: Path, fmt: str) -> Path:
         raise TunewiseError(f"{out} exists and is not empty; give a new folder with -o")
     run, experiment = store.run(run_id)
     (served,) = served_runs(store, str(run_id))
-    adapted = served.adapted
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    (_merged if fmt == "merged" else _adapter)(adapted, Path(run.artifact_path), staging)
-    prompt = {"task": served.task.type, "labels": served.task.labels, **adapted.program.to_dict()}
-    atomic_write_text(staging / "tunewise_prompt.json", json.dumps(prompt, indent=2))
-    atomic_write_text(staging / "MODEL_CARD.md", served.card)
+    try:
+        staging.mkdir(parents=True)
+        _write(served, Path(run.artifact_path), staging, fmt)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)  # nothing half-written is left behind
+        if isinstance(exc, OSError):
+            raise TunewiseError(f"could not write the export to {out}: {exc.strerror or exc}") from None
+        raise
     _shareable(staging)
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)  # never a half-written export under the name asked for
@@ -60,8 +62,34 @@ def _shareable(folder: Path) -> None:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
+def _write(served, artifact: Path, out: Path, fmt: str) -> None:
+    adapted, task = served.adapted, served.task
+    (_merged if fmt == "merged" else _adapter)(adapted, artifact, out)
+    prompt = {
+        "task": task.type,
+        "labels": task.labels,
+        "stop": [] if adapted.program.reasoning else list(task.stop),
+        "max_new_tokens": adapted.program.max_new_tokens or task.max_new_tokens,
+        **adapted.program.to_dict(),
+    }
+    pool = artifact / "demo_pool.json"
+    if pool.is_file():  # few-shot `similar`: the examples it chooses from, and how
+        shutil.copy(pool, out / pool.name)
+        prompt["demo_pool"] = {
+            "file": pool.name,
+            **{k: adapted.details.get(k) for k in ("encoder", "k", "nearest_last")},
+        }
+    atomic_write_text(out / "tunewise_prompt.json", json.dumps(prompt, indent=2))
+    atomic_write_text(out / "MODEL_CARD.md", served.card)
+
+
 def _merged(adapted: Adapted, artifact: Path, out: Path) -> None:
     backend = adapted.backend
+    if (adapted.details.get("adapter") or {}).get("quantization"):
+        raise TunewiseError(
+            "a QLoRA adapter merged into its 4/8-bit base would need bitsandbytes and a GPU to load; "
+            "use --format adapter (and load it over the full-precision base)"
+        )
     if backend.prefix is not None:
         raise TunewiseError(
             f"{adapted.method} learned a soft prompt, which is not weights and cannot be merged; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import threading
 import time
 from collections.abc import AsyncIterator
 
@@ -33,28 +34,53 @@ async def chat_stream(
 
 
 async def _generated(batcher, model: Served, request: ChatRequest, prompt: str, sampling: Sampling):
-    """Tokens from a generation running on the model thread, read here as they are decoded."""
+    """Tokens from a generation running on the model thread, read here as they are decoded. A client that goes
+    away stops the generation at its next token; an error in it ends the stream instead of leaving it waiting."""
     backend = model.adapted.backend
     budget = answer.reserve(model, request.budget())
-    streamer = TextIteratorStreamer(backend.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
+    streamer = TextIteratorStreamer(backend.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=None)
+    gone = threading.Event()
+    stops = answer.stops_for(model, request.stops())
+
     def work():
-        return answer.generate(model, [prompt], budget, request.stops(), sampling, streamer=streamer)[0]
+        try:
+            return answer.generate(
+                model, [prompt], budget, stops, sampling, streamer=streamer, stopping=lambda: gone.is_set()
+            )[0]
+        except BaseException:
+            streamer.end()  # the reader below must not wait for tokens that will never come
+            raise
 
     job = asyncio.ensure_future(batcher.exclusive(work))
-    loop, text = asyncio.get_running_loop(), ""
-    stops = request.stops() if request.stops() is not None else list(model.task.stop)
-    while True:
-        piece = await loop.run_in_executor(None, next, streamer, None)
-        if piece is None:
-            break
-        emitted = answer.cut_at_stop(text + piece, stops)[len(text) :] if stops else piece
-        text += piece
-        if emitted:
-            yield emitted, None
-        if stops and any(stop in text for stop in stops if stop):
-            break
-    final = await job
-    yield "", final.finish_reason
+    loop, text, sent = asyncio.get_running_loop(), "", 0
+    try:
+        while True:
+            piece = await loop.run_in_executor(None, next, streamer, None)
+            if piece is None:
+                break
+            text = answer.cut_at_stop(text + piece, stops)
+            # Hold back what could be the start of a stop sequence, so streamed text equals the whole answer.
+            ready = len(text) - _partial_stop(text, stops)
+            if ready > sent:
+                yield text[sent:ready], None
+                sent = ready
+        final = await job
+        if len(text) > sent:
+            yield text[sent:], None
+        yield "", final.finish_reason
+    finally:
+        gone.set()
+
+
+def _partial_stop(text: str, stops: list[str]) -> int:
+    """Length of the longest end of ``text`` that begins a stop sequence."""
+    longest = 0
+    for stop in stops:
+        for size in range(min(len(stop) - 1, len(text)), 0, -1):
+            if stop.startswith(text[-size:]):
+                longest = max(longest, size)
+                break
+    return longest
 
 
 def _chunks(model: Served, completion_id: str):
