@@ -27,8 +27,9 @@ GENERATE_ROWS, GENERATE_STEPS = 4, 8
 MIN_PROBE_SECONDS = 0.05
 
 
-def calibrate(backend, refresh: bool = False) -> Throughput:
-    """The cached throughput of ``backend``'s network on its device, measured first when there is none."""
+def calibrate(backend, refresh: bool = False, keep: bool = True) -> Throughput:
+    """The cached throughput of ``backend``'s network on its device, measured first when there is none
+    (``refresh``: measured again; ``keep=False``: the new measurement does not replace the cached one)."""
     placement, params = backend.placement, backend.parameter_count()
     key = {
         "hardware": placement.record()["hardware"],
@@ -49,7 +50,8 @@ def calibrate(backend, refresh: bool = False) -> Throughput:
     found = Throughput(
         key["hardware"], key["device"], key["dtype"], threads, read * threads, generate * threads, method
     )
-    atomic_write_text(path, json.dumps(found.as_dict()))
+    if keep:
+        atomic_write_text(path, json.dumps(found.as_dict()))
     return found
 
 
