@@ -283,3 +283,19 @@ def test_guards_before_any_route_host_chunked_bodies_and_shapes_clients_send(exp
     assert shaped.status_code == 200 and shaped.json()["choices"][0]["message"]["content"] in {"fresh", "rotten"}
     assert unsupported.status_code == 400
     assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "context_length_exceeded"
+
+
+def test_a_run_is_served_with_the_configuration_it_was_made_with(experiment, tmp_path, tiny_model_dir):
+    """After the experiment file changes (here: another model folder), older runs keep their own base."""
+    import shutil
+
+    other = tmp_path / "other-model"
+    shutil.copytree(tiny_model_dir, other)
+    changed = experiment.read_text().replace(str(tiny_model_dir), str(other))
+    changed = changed.replace("  - {method: lora, r: 2, batch_size: 4}\n", "")
+    experiment.write_text(changed)
+    assert CliRunner().invoke(cli, ["run", str(experiment)]).exit_code == 0
+    served = {s.model_id: s for s in served_runs(Store(), "served")}
+    assert served["served/lora"].adapted.backend.source == tiny_model_dir  # made over the first model
+    assert served["served/zero_shot"].adapted.backend.source == other  # the latest zero-shot run, over the new one
+    assert str(tiny_model_dir) in served["served/lora"].card and str(other) in served["served/zero_shot"].card

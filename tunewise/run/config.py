@@ -7,7 +7,7 @@ module composes them, reads the YAML and resolves the method entries against the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +182,13 @@ def _resolve_paths(data: DataConfig, base_dir: Path) -> None:
         for split in ("train", "validation", "test"):
             if getattr(data.splits, split) is not None:  # validation may be carved from train
                 setattr(data.splits, split, resolve(getattr(data.splits, split)))
+
+
+def snapshot(config: ExperimentConfig) -> dict:
+    """The configuration as stored: with the experiment, and with each run (what that run was made with)."""
+    data = {k: v for k, v in asdict(config).items() if k not in ("entries", "methods")}
+    data["methods"] = [
+        {"method": e.method, "id": e.id, **asdict(e.params), **({"sweep_trial": e.trial.as_dict()} if e.trial else {})}
+        for e in config.entries
+    ]
+    return data

@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from tunewise import __version__
 from tunewise.core.items import Splits
-from tunewise.run.config import ExperimentConfig, MethodEntry
+from tunewise.run.config import ExperimentConfig, MethodEntry, snapshot
 from tunewise.run.data_check import check_data, log_quality
 from tunewise.run.method_run import Outcome, run_method
 from tunewise.run.prepare import prepare
@@ -55,15 +55,6 @@ def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits
     data = [(i.input, i.target) for part in splits.parts().values() for i in part]
     settings = [asdict(entry.params), asdict(config.task), asdict(config.model), asdict(config.budget)]
     return fingerprint([__version__, entry.method, *settings, config.seed, fingerprint(data)])
-
-
-def snapshot(config: ExperimentConfig) -> dict:
-    data = {k: v for k, v in asdict(config).items() if k not in ("entries", "methods")}
-    data["methods"] = [
-        {"method": e.method, "id": e.id, **asdict(e.params), **({"sweep_trial": e.trial.as_dict()} if e.trial else {})}
-        for e in config.entries
-    ]
-    return data
 
 
 def fingerprint(value) -> str:

@@ -26,7 +26,7 @@ from tunewise.decide.costs import training_flops
 from tunewise.evaluate.context import fit_context
 from tunewise.evaluate.cross_validation import cross_validate
 from tunewise.methods import METHODS
-from tunewise.run.config import MethodEntry
+from tunewise.run.config import MethodEntry, snapshot
 from tunewise.run.session import Session
 from tunewise.training.checkpoints import latest_checkpoint
 
@@ -155,7 +155,9 @@ def _store_result(session: Session, run_id: int, built: Built, folder: Path) -> 
             "throughput": session.throughput.as_dict(),
             **result.cost,
         },
-        details=adapted.describe() | {"data_quality": session.data_quality},
+        # The run keeps the configuration it was made with: the experiment's may change with a later run.
+        details=adapted.describe()
+        | {"data_quality": session.data_quality, "experiment_config": snapshot(session.config)},
         artifact_path=str(folder / "artifact"),
         predictions=[_prediction_row(i, p) for i, p in enumerate(result.predictions)],
     )

@@ -3,6 +3,8 @@ loading as runs: safetensors only, no shipped code) over one base model per base
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,25 +50,34 @@ def served_runs(store: Store, target: str, share_base: bool = False) -> list[Ser
 
 
 def _load(store: Store, experiment: str, runs, decision, share_base: bool) -> list[Served]:
-    snapshot = store.experiment_config(experiment)
-    config = config_from_snapshot(snapshot, experiment)
-    base = load_base(config.model, config.seed)  # one base in memory; each run's adapter is read over it
-    if share_base:
-        base.shared_adapters = SharedAdapters(base.model)
+    bases: dict[str, object] = {}  # one base in memory per base model; each run's adapter is read over it
     served = []
     for run, recommended in runs:
-        task = Task.from_config(config.task)
-        own = (run.details or {}).get("task", {})  # what the run itself was measured with
-        task.stop = tuple(own.get("stop", task.stop))
-        task.max_new_tokens = own.get("max_new_tokens", task.max_new_tokens)
-        if task.is_classification:
-            task.labels = own.get("labels") or task.labels or _labels(store, run.id)
-        adapted = METHODS.get(run.method).load(base, task, Path(run.artifact_path))
+        # The configuration the run was made with (stored with it since 0.2), else the experiment's latest.
+        snapshot = (run.details or {}).get("experiment_config") or store.experiment_config(experiment)
+        config = config_from_snapshot(snapshot, experiment)
+        key = json.dumps(dataclasses.asdict(config.model), sort_keys=True)
+        if key not in bases:
+            bases[key] = load_base(config.model, config.seed)
+            if share_base:
+                bases[key].shared_adapters = SharedAdapters(bases[key].model)
+        task = _task(store, run, config)
+        adapted = METHODS.get(run.method).load(bases[key], task, Path(run.artifact_path))
         finished = int(run.finished_at.timestamp()) if run.finished_at else 0
         model_id = f"{experiment}/{run.method_id}"
         card = model_card(run, experiment, snapshot, decision)
         served.append(Served(model_id, run.id, experiment, run.method, adapted, task, recommended, finished, card))
     return served
+
+
+def _task(store: Store, run, config) -> Task:
+    task = Task.from_config(config.task)
+    own = (run.details or {}).get("task", {})  # what the run itself was measured with
+    task.stop = tuple(own.get("stop", task.stop))
+    task.max_new_tokens = own.get("max_new_tokens", task.max_new_tokens)
+    if task.is_classification:
+        task.labels = own.get("labels") or task.labels or _labels(store, run.id)
+    return task
 
 
 def _labels(store: Store, run_id: int) -> list[str] | None:
