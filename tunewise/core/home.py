@@ -65,3 +65,12 @@ def _folder(path: Path, mode: int, variable: str) -> Path:
             fix=f"set {variable} to a folder you can write, or make its parent writable",
         ) from None
     return path
+
+
+def make_shareable(path: Path) -> None:
+    """Give a file, or a folder and all it holds, the user's usual modes (the umask's), for what is meant to be
+    handed on (a report, an export); atomic writers create their files 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for item in [path, *(path.rglob("*") if path.is_dir() else [])]:
+        item.chmod((0o777 if item.is_dir() else 0o666) & ~umask)

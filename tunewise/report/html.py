@@ -3,7 +3,6 @@ recommendation, the leaderboard, the plots, and a browser of the test examples w
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from tunewise import __version__
 from tunewise.core.errors import InputError
 from tunewise.core.fetch import atomic_write_text
 from tunewise.core.format import duration, human_bytes, human_count, p_value, usd
+from tunewise.core.home import make_shareable
 from tunewise.decide.decision import Decision
 from tunewise.report import plots
 from tunewise.report.leaderboard import verdict
@@ -71,9 +71,7 @@ def write_report(decision: Decision, experiment: str, path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, html)
-        umask = os.umask(0)
-        os.umask(umask)
-        path.chmod(0o666 & ~umask)  # a report is for sharing; the atomic temp file was private
+        make_shareable(path)  # a report is for sharing; the atomic temp file was private
     except OSError as exc:  # a read-only folder, a full disk, a file where a folder should be
         raise InputError(
             f"cannot write the report ({exc.strerror or exc})",

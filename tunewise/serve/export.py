@@ -14,13 +14,13 @@ reproduces the run's answers) and ``MODEL_CARD.md``.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 from tunewise.core.adapted import WEIGHTS, Adapted
 from tunewise.core.errors import TunewiseError
 from tunewise.core.fetch import atomic_write_text
+from tunewise.core.home import make_shareable
 from tunewise.serve.catalog import served_runs
 from tunewise.store import Store
 
@@ -47,19 +47,10 @@ def export_run(store: Store, run_id: int, out: Path, fmt: str) -> Path:
         if isinstance(exc, OSError):
             raise TunewiseError(f"could not write the export to {out}: {exc.strerror or exc}") from None
         raise
-    _shareable(staging)
+    make_shareable(staging)  # an export is for handing on
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)  # never a half-written export under the name asked for
     return out
-
-
-def _shareable(folder: Path) -> None:
-    """An export is for handing on: its files get the user's usual modes (atomic writers make them 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    folder.chmod(0o777 & ~umask)
-    for path in folder.rglob("*"):
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def _write(served, artifact: Path, out: Path, fmt: str) -> None:
