@@ -4,8 +4,9 @@ page that rebinds its domain to 127.0.0.1 must not reach the API)."""
 
 from __future__ import annotations
 
-import json
 import secrets
+
+from tunewise.serve.errors import error
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
@@ -20,18 +21,29 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v for k, v in scope["headers"]}
+        too_large = (413, f"Request body over {self.max_body // 1024} kB", "request_too_large")
         if self.loopback and headers.get("host", b"").decode("latin-1").rsplit(":", 1)[0] not in LOOPBACK_HOSTS:
             return await _refuse(
-                send, 403, "Host not allowed: this server answers on its loopback address only", "host_not_allowed"
+                scope,
+                receive,
+                send,
+                403,
+                "Host not allowed: this server answers on its loopback address only",
+                "host_not_allowed",
             )
         if self.token and not secrets.compare_digest(
             headers.get("authorization", b""), f"Bearer {self.token}".encode()
         ):
             return await _refuse(
-                send, 401, "Missing or wrong bearer token (Authorization: Bearer <token>)", "invalid_api_key"
+                scope,
+                receive,
+                send,
+                401,
+                "Missing or wrong bearer token (Authorization: Bearer <token>)",
+                "invalid_api_key",
             )
         if int(headers.get("content-length", b"0") or 0) > self.max_body:
-            return await _refuse(send, 413, f"Request body over {self.max_body // 1024} kB", "request_too_large")
+            return await _refuse(scope, receive, send, *too_large)
         body, more = b"", True
         while more:  # read (at most max_body of) the body first, so an over-long one is refused whole
             message = await receive()
@@ -40,7 +52,7 @@ class Guard:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body:
-                return await _refuse(send, 413, f"Request body over {self.max_body // 1024} kB", "request_too_large")
+                return await _refuse(scope, receive, send, *too_large)
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
 
@@ -54,8 +66,5 @@ def _replay(messages: list[dict], receive):
     return replayed
 
 
-async def _refuse(send, status: int, message: str, code: str) -> None:
-    kind = {401: "authentication_error", 403: "permission_error"}.get(status, "invalid_request_error")
-    body = json.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}}).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": body})
+async def _refuse(scope, receive, send, status: int, message: str, code: str) -> None:
+    await error(status, message, code=code)(scope, receive, send)  # the API's error shape, as every route's
