@@ -54,22 +54,20 @@ def cost_profile(cost: dict, environment: dict, model_name: str | None, prices: 
     record = cost.get("device") or {"hardware": legacy_gpu or "cpu", "device": "cuda" if legacy_gpu else "cpu"}
     gpu = not str(record.get("device", "cpu")).startswith("cpu")
     hourly = prices.hourly(record.get("hardware", "cpu"), gpu)
+    speed = Throughput(**cost["throughput"]) if cost.get("throughput") else None
+    build_compute = _build_seconds(cost, speed) if speed else None
     token_price = prices.models.get(model_name or "")
     if token_price:
-        seconds, billing = None, "tokens"
+        seconds, billing = cost["seconds_per_example"], "tokens"
         per_request = (
             cost["prompt_tokens_per_request"] * token_price.input_usd_per_million
             + cost.get("completion_tokens_per_request", 0.0) * token_price.output_usd_per_million
         ) / 1e6
-    elif cost.get("throughput"):
-        seconds = _request_seconds(cost, Throughput(**cost["throughput"]))
-        per_request, billing = seconds * hourly / 3600, f"counted work on {record['hardware']}"
     else:
-        seconds, billing = cost["seconds_per_example"], "measured wall clock"
+        seconds = _request_seconds(cost, speed) if speed else cost["seconds_per_example"]
+        billing = f"counted work on {record['hardware']}" if speed else "measured wall clock"
         per_request = seconds * hourly / 3600
-    build_compute = _build_seconds(cost, Throughput(**cost["throughput"])) if cost.get("throughput") else None
-    build_seconds = build_compute if build_compute is not None else cost["train_seconds"]
-    seconds = seconds if seconds is not None else cost["seconds_per_example"]
+    build_seconds = build_compute if speed else cost["train_seconds"]
     return CostProfile(
         build_seconds=cost["train_seconds"],
         build_device="cpu" if not gpu else record.get("hardware", "gpu"),
