@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import click
 from rich.markup import escape
@@ -14,7 +13,7 @@ from tunewise.serve import answer
 from tunewise.serve.batcher import Batcher
 from tunewise.serve.catalog import served_runs
 from tunewise.serve.schema import ChatRequest, Message
-from tunewise.serve.streaming import chat_stream
+from tunewise.serve.streaming import generated_pieces
 from tunewise.store import Store
 
 
@@ -52,16 +51,8 @@ async def _reply(batcher: Batcher, served, history: list[Message], temperature: 
         out.print(f"[bold]{escape(choice.text)}[/]  [dim](log-likelihoods: {escape(scores)})[/]")
         return choice.text
     text = ""
-    async for event in chat_stream(batcher, served, request, prompt, sampling):
-        piece = _content(event)
+    async for piece, _ in generated_pieces(batcher, served, request, prompt, sampling):
         text += piece
         out.print(escape(piece), end="")
     out.print()
     return text
-
-
-def _content(event: str) -> str:
-    body = event.removeprefix("data: ").strip()
-    if body == "[DONE]":
-        return ""
-    return json.loads(body)["choices"][0]["delta"].get("content", "")

@@ -28,12 +28,12 @@ async def chat_stream(
         yield chunk({"content": choice.text}, None)
         yield chunk({}, "stop")
     else:
-        async for piece, finish in _generated(batcher, model, request, prompt, sampling):
+        async for piece, finish in generated_pieces(batcher, model, request, prompt, sampling):
             yield chunk({"content": piece} if piece else {}, finish)
     yield "data: [DONE]\n\n"
 
 
-async def _generated(batcher, model: Served, request: ChatRequest, prompt: str, sampling: Sampling):
+async def generated_pieces(batcher, model: Served, request: ChatRequest, prompt: str, sampling: Sampling):
     """Tokens from a generation running on the model thread, read here as they are decoded. A client that goes
     away stops the generation at its next token; an error in it ends the stream instead of leaving it waiting."""
     backend = model.adapted.backend
