@@ -4,12 +4,14 @@ the tiny random model. A new method folder is picked up here without touching th
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 
 import numpy as np
 import pytest
 
+from tunewise.core.backend import Work
 from tunewise.core.budget import BudgetConfig
 from tunewise.core.errors import TunewiseError
 from tunewise.core.sections import Section
@@ -29,6 +31,13 @@ class ScriptedBackend:
 
     name = "scripted"
     max_length = 512
+    bills_tokens = False
+
+    def __init__(self):
+        self.work = Work()
+
+    def fresh(self):
+        return contextlib.nullcontext()
 
     def render(self, messages):
         return "\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\nassistant:"

@@ -84,6 +84,20 @@ class FitContext:
     validation: list[Item] = field(default_factory=list)  # scored by ``validate`` (early stopping)
     checkpoint_dir: Path | None = None  # where trained methods write resumable checkpoints
     resume_from: Path | None = None  # a checkpoint to continue from (``tunewise resume``)
+    # Another model by the name the experiment gives it (``models:``, a packaged model, a folder), loaded once
+    # per experiment: teachers, proposers, judges. The work it does is priced with the method's build.
+    models: Callable[[str], Backend] | None = None
+    # Dollars this method has spent so far on models billed per token (its base, teachers, proposers), at the
+    # experiment's token prices, cached answers included: a $ budget then stops at the same point on every run.
+    spent_usd: Callable[[], float] = lambda: 0.0
+
+    def model(self, name: str | None, base: Backend) -> Backend:
+        """``name``'s model, or ``base`` for none or 'base'."""
+        if name in (None, "base"):
+            return base
+        if self.models is None:
+            raise ValueError(f"no model named {name!r} here: this context was built without other models")
+        return self.models(name)
 
     def validate(self, adapted: Adapted) -> float:
         """The primary metric on the validation split, without intervals."""

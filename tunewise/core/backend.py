@@ -4,6 +4,7 @@ local models that methods can train. Methods and evaluation use nothing else of 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ class Backend(Protocol):
     name: str
     max_length: int  # tokens a prompt and its answer may take together
     work: Work  # shared by a base and every model built over it
+    bills_tokens: bool  # priced per token (an API model), not by the device time its work takes
 
     def render(self, messages: list[dict[str, str]]) -> str:
         """Messages -> the exact prompt text the model sees (its chat template), ending where the answer begins."""
@@ -50,7 +52,10 @@ class Backend(Protocol):
         """Tokens the model reads for ``text``."""
 
     def parameter_count(self) -> int:
-        """Parameters of the network that answers a request (for compute estimates)."""
+        """Parameters of the network that answers a request (for compute estimates; 0 when not known)."""
+
+    def fresh(self) -> AbstractContextManager:
+        """Requests made inside are really run, never answered from a cache (for latency measurements)."""
 
 
 class TrainableBackend(Backend, Protocol):
@@ -73,8 +78,12 @@ class TrainableBackend(Backend, Protocol):
 
 
 def other_work(model: Backend, base: Backend) -> list[dict]:
-    """Tokens a second model (a teacher, a proposer) processed for a method, priced with its build; none when
-    the method used the base itself, whose work is counted already."""
+    """Tokens a model the method loaded itself (a teacher or proposer named by a packaged name or folder)
+    processed, priced with its build; none when it is the base, whose work is counted already. Models the
+    experiment names under ``models:`` are counted by the runner."""
     if model is base:
         return []
-    return [{"model": model.name, "params": model.parameter_count(), **model.work.as_dict()}]
+    return [
+        {"model": model.name, "params": model.parameter_count(), "bills_tokens": model.bills_tokens}
+        | model.work.as_dict()
+    ]

@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 from tunewise.core.errors import TunewiseError
 
 Path = tuple  # a key path: ("methods", 2, "rank")
+MODEL_REF = "model_ref"  # field metadata: the setting names a model (checked against the experiment's models)
 
 
 class Invalid(TunewiseError, ValueError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tunewise.core.throughput import Throughput
-from tunewise.decide.settings import PriceSheet
+from tunewise.decide.settings import PriceSheet, TokenPrice
 
 
 @dataclass
@@ -56,23 +56,31 @@ def cost_profile(cost: dict, environment: dict, model_name: str | None, prices: 
     hourly = prices.hourly(record.get("hardware", "cpu"), gpu)
     speed = Throughput(**cost["throughput"]) if cost.get("throughput") else None
     build_compute = _build_seconds(cost, speed) if speed else None
-    token_price = prices.models.get(model_name or "")
+    model = cost.get("model") or model_name or ""
+    token_price = prices.models.get(model)
     if token_price:
-        seconds, billing = cost["seconds_per_example"], "tokens"
-        per_request = (
-            cost["prompt_tokens_per_request"] * token_price.input_usd_per_million
-            + cost.get("completion_tokens_per_request", 0.0) * token_price.output_usd_per_million
-        ) / 1e6
+        seconds = cost["seconds_per_example"]
+        billing = (
+            f"{model} tokens at ${token_price.input_usd_per_million:g}/${token_price.output_usd_per_million:g} per M"
+        )
+        billed = cost.get("bills_tokens")  # the server's usage: e.g. every label's request in full
+        read = cost["read_tokens_per_request"] if billed else cost["prompt_tokens_per_request"]
+        written = cost["generated_tokens_per_request"] if billed else cost.get("completion_tokens_per_request", 0.0)
+        per_request = token_price.usd(read, written)
     else:
         seconds = _request_seconds(cost, speed) if speed else cost["seconds_per_example"]
         billing = f"counted work on {record['hardware']}" if speed else "measured wall clock"
         per_request = seconds * hourly / 3600
-    build_seconds = build_compute if speed else cost["train_seconds"]
+    if cost.get("bills_tokens"):  # nothing of the build ran on a local device: it is the tokens it used
+        build_device_usd = 0.0
+    else:
+        build_device_usd = (build_compute if speed else cost["train_seconds"]) * hourly / 3600
+    build_usd = build_device_usd + _token_build_usd(cost, token_price if cost.get("bills_tokens") else None, prices)
     return CostProfile(
         build_seconds=cost["train_seconds"],
         build_device="cpu" if not gpu else record.get("hardware", "gpu"),
         build_flops=cost.get("build_flops", 0.0),
-        build_usd=build_seconds * hourly / 3600,
+        build_usd=build_usd,
         usd_per_1k_requests=per_request * 1000,
         billing=billing,
         throughput_per_s=1 / seconds if seconds else float("inf"),
@@ -100,9 +108,22 @@ def _build_seconds(cost: dict, speed: Throughput) -> float:
     training = cost.get("build_flops", 0.0) / speed.read_flops_per_second
     fit = speed.seconds(cost["base_params"], cost.get("fit_read_tokens", 0), cost.get("fit_generated_tokens", 0))
     others = sum(
-        speed.seconds(w["params"], w["read_tokens"], w["generated_tokens"]) for w in cost.get("other_work", [])
+        speed.seconds(w["params"], w["read_tokens"], w["generated_tokens"])
+        for w in cost.get("other_work", [])
+        if not w.get("bills_tokens")
     )
     return training + fit + others
+
+
+def _token_build_usd(cost: dict, base_price: TokenPrice | None, prices: PriceSheet) -> float:
+    """What a build paid per token: the base's own requests while fitting (when the base is an API model) and
+    every API model's work for it (a teacher, a proposer)."""
+    total = base_price.usd(cost.get("fit_read_tokens", 0), cost.get("fit_generated_tokens", 0)) if base_price else 0.0
+    for work in cost.get("other_work", []):
+        price = prices.models.get(work["model"])
+        if work.get("bills_tokens") and price:
+            total += price.usd(work["read_tokens"], work["generated_tokens"])
+    return total
 
 
 @dataclass

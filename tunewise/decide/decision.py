@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tunewise.core.stats import PairedTest
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.costs import BreakEven
 from tunewise.decide.settings import DecisionConfig
-from tunewise.decide.stats import PairedTest
 
 
 @dataclass

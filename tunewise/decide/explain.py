@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tunewise.core.format import duration, p_value, usd
+from tunewise.core.stats import examples_needed
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.decision import Decision
-from tunewise.decide.stats import examples_needed
 
 SMALL_TEST_SET = 100
 

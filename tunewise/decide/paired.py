@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tunewise.core.stats import PairedTest, holm, mcnemar_exact, paired_bootstrap
 from tunewise.decide.candidates import Candidate
-from tunewise.decide.stats import PairedTest, holm, mcnemar_exact, paired_bootstrap
 from tunewise.tasks.metrics import METRICS
 
 

@@ -14,6 +14,9 @@ class TokenPrice:
         if self.input_usd_per_million < 0 or self.output_usd_per_million < 0:
             raise ValueError("token prices cannot be negative")
 
+    def usd(self, input_tokens: float, output_tokens: float) -> float:
+        return (input_tokens * self.input_usd_per_million + output_tokens * self.output_usd_per_million) / 1e6
+
 
 @dataclass
 class PriceSheet:

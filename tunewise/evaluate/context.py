@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.backend import Backend
 from tunewise.core.budget import BudgetConfig
 from tunewise.core.items import Item, Splits
 from tunewise.evaluate.evaluate import evaluate, predict
@@ -22,6 +23,8 @@ def fit_context(
     log_metric: Callable[[int, str, float], None] | None = None,
     checkpoint_dir: Path | None = None,
     resume_from: Path | None = None,
+    models: Callable[[str], Backend] | None = None,
+    spent_usd: Callable[[], float] | None = None,
 ) -> FitContext:
     def evaluate_items(adapted: Adapted, items: list[Item], *, desc: str = "", intervals: bool = True):
         return evaluate(adapted, task, items, desc=desc, intervals=intervals, seed=seed)
@@ -38,4 +41,6 @@ def fit_context(
         validation=splits.validation,
         checkpoint_dir=checkpoint_dir,
         resume_from=resume_from,
+        models=models,
+        spent_usd=spent_usd or (lambda: 0.0),
     )

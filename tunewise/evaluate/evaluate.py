@@ -20,7 +20,9 @@ def evaluate(
 ) -> Evaluation:
     started = time.perf_counter()  # rendering the prompt is part of serving a request
     prompts, cuts = fitted_prompts(adapted, task, items)
+    work_before = adapted.backend.work.copy()
     predictions = PREDICTORS[task.type](adapted, task, items, prompts, desc)
+    billed = adapted.backend.work.since(work_before)
     seconds = time.perf_counter() - started
     guesses, targets = [p.prediction for p in predictions], [p.target for p in predictions]
     metrics = {}
@@ -33,7 +35,10 @@ def evaluate(
     completion_tokens = statistics.fmean(count(p.detail.get("raw", p.prediction)) for p in predictions)
     # Counted work per request, which prices it: the prompt and every label scored after it, or the prompt and
     # the tokens generated (a classification answer is scored, never generated).
-    if task.is_classification:
+    # A model billed per token is priced by what the server billed: e.g. every label's request in full.
+    if adapted.backend.bills_tokens:
+        read, generated = billed.read_tokens / max(len(items), 1), billed.generated_tokens / max(len(items), 1)
+    elif task.is_classification:
         scored = sum(count(adapted.program.answer_for(label)) for label in task.labels)
         read, generated = prompt_tokens + scored, 0.0
     else:

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tunewise.models.api.config import ApiConfig
+
 DEFAULT_MODEL = "smollm2-135m-instruct"
 
 
@@ -13,6 +15,9 @@ DEFAULT_MODEL = "smollm2-135m-instruct"
 class ModelConfig:
     name: str | None = field(default=None, metadata={"help": f"a packaged model (default {DEFAULT_MODEL})"})
     path: str | None = field(default=None, metadata={"help": "a local Hugging Face model directory"})
+    api: ApiConfig | None = field(
+        default=None, metadata={"help": "a model behind an OpenAI-compatible server instead of a local one"}
+    )
     max_length: int = field(default=512, metadata={"help": "longest prompt + answer in tokens"})
     allow_pickle: bool = field(
         default=False,
@@ -28,10 +33,19 @@ class ModelConfig:
         default="auto", metadata={"help": "auto: bfloat16 on GPUs that support it, float32 on the CPU"}
     )
 
+    @property
+    def is_api(self) -> bool:
+        return self.api is not None
+
+    @property
+    def label(self) -> str:
+        """How people call it: the packaged name, the folder, or the API model."""
+        return self.api.model if self.api else self.name or self.path
+
     def __post_init__(self):
-        if self.name and self.path:
-            raise ValueError("give model.name or model.path, not both")
-        if self.name is None and self.path is None:
+        if sum(x is not None for x in (self.name, self.path, self.api)) > 1:
+            raise ValueError("give one of name, path or api")
+        if self.name is None and self.path is None and self.api is None:
             self.name = DEFAULT_MODEL
         if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", self.device):
             raise ValueError(f"device {self.device!r} is not one of auto, cpu, cuda, cuda:N, mps")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -54,6 +55,8 @@ class HFBackend:
     generation then handle the virtual positions' attention mask and position ids explicitly, instead of
     relying on PEFT's forward, which does not know tunewise's prefix cache or left padding."""
 
+    bills_tokens = False  # priced by the device time its counted work takes
+
     def __init__(
         self,
         model,
@@ -98,6 +101,9 @@ class HFBackend:
     def parameter_count(self) -> int:
         """Parameters of the whole network (base plus any adapter): what a request's compute scales with."""
         return sum(p.numel() for p in self.model.parameters())
+
+    def fresh(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()  # nothing is cached between requests
 
     # -- text <-> tokens -------------------------------------------------------------------------------------
     def render(self, messages: list[dict[str, str]]) -> str:

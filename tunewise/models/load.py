@@ -8,7 +8,10 @@ from pathlib import Path
 
 import torch
 
+from tunewise.core.backend import Backend
 from tunewise.core.errors import InputError
+from tunewise.models.api import load_api
+from tunewise.models.api.text import estimate_tokens
 from tunewise.models.config import ModelConfig
 from tunewise.models.device import hardware_name, resolve
 from tunewise.models.hf import HFBackend
@@ -33,7 +36,14 @@ def model_dir(config: ModelConfig) -> tuple[str, Path]:
     return config.name, MODELS.get(config.name).local_dir()
 
 
-def load_base(config: ModelConfig, seed: int = 0) -> HFBackend:
+def load_base(config: ModelConfig, seed: int = 0) -> Backend:
+    """A local model (loaded onto its device) or a model behind an OpenAI-compatible server."""
+    if config.api:
+        return load_api(config.api, config.max_length)
+    return load_local(config, seed)
+
+
+def load_local(config: ModelConfig, seed: int = 0) -> HFBackend:
     placement = resolve(config.device, config.dtype)  # a device asked for and absent fails before any loading
     name, path = model_dir(config)
     started = time.perf_counter()
@@ -55,7 +65,10 @@ def load_base(config: ModelConfig, seed: int = 0) -> HFBackend:
 
 def prompt_token_counter(config: ModelConfig, instruction: str, system: str | None):
     """Tokens an example needs with a plain prompt applied (the model's chat template, the task's instruction)
-    plus its answer; loads only the tokenizer, so data checks run before any model does."""
+    plus its answer; loads only the tokenizer, so data checks run before any model does. An API model's tokenizer
+    is not known here: its counts are estimates."""
+    if config.api:
+        return lambda text, answer: estimate_tokens(f"{instruction}\n\n{text}") + estimate_tokens(answer) + 8
     tokenizer = load_tokenizer(model_dir(config)[1])
     backend = HFBackend(None, tokenizer, name="tokenizer", max_length=config.max_length)
     lead = [{"role": "system", "content": system}] if system else []

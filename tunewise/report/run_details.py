@@ -118,6 +118,9 @@ def _device(console: Console, cost: dict) -> None:
     device, speed = cost.get("device"), cost.get("throughput")
     if not device:
         return
+    if device["device"] == "api":
+        _api(console, device, cost)
+        return
     line = f"device: {device['device']} ({device['hardware']}), {device['dtype']}"
     if speed:
         line += (
@@ -126,6 +129,23 @@ def _device(console: Console, cost: dict) -> None:
         )
     work = f"{cost.get('read_tokens_per_request', 0):.0f} read + {cost.get('generated_tokens_per_request', 0):.0f}"
     console.print(escape(f"{line}; work per request {work} generated tokens"))
+
+
+def _api(console: Console, device: dict, cost: dict) -> None:
+    """A model behind an API: how labels were scored, what was sent and what the server billed per request."""
+    scoring = {"logprobs": "by their logprobs (/v1/completions, echo)", "generate": "read from a chat reply"}
+    labels = scoring.get(device.get("label_scoring") or "", "")
+    unparsed = f" ({device['unparsed_replies']} replies named no label)" if device.get("unparsed_replies") else ""
+    console.print(
+        escape(
+            f"model: {device['model']} behind an API ({device['hardware'].removeprefix('api ')})"
+            + (f"; labels scored {labels}{unparsed}" if labels else "")
+            + f"; {device.get('requests', 0)} requests sent ({device.get('retries', 0)} retries), "
+            f"{device.get('cached', 0)} answered from the cache; billed per request "
+            f"{cost.get('read_tokens_per_request', 0):.0f} prompt + {cost.get('generated_tokens_per_request', 0):.0f} "
+            "completion tokens"
+        )
+    )
 
 
 def _prompt(console: Console, prompt: dict) -> None:

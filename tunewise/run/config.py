@@ -21,6 +21,8 @@ from tunewise.decide.settings import DecisionConfig, PriceSheet
 from tunewise.evaluate.config import BiasConfig, ForgettingConfig, StabilityConfig
 from tunewise.methods import METHODS
 from tunewise.models.config import ModelConfig
+from tunewise.run.model_checks import check_models
+from tunewise.run.models import model_config_for
 from tunewise.run.overrides import apply_overrides, line_numbers
 from tunewise.run.sweep import Trial, expand
 from tunewise.run.yaml_safe import YamlRefused, read_yaml
@@ -53,6 +55,7 @@ class MethodEntry:
     id: str
     params: Any  # the method's own validated config dataclass
     trial: Trial | None = None  # set when the entry is one trial of a sweep
+    model: str | None = None  # the base it adapts, by its name under `models:` (default: the experiment's model)
 
 
 @dataclass
@@ -62,6 +65,13 @@ class ExperimentConfig:
     data: DataConfig = field(metadata={"help": "where the examples come from"})
     methods: list[dict] = field(metadata={"help": "methods to compare, each {method: NAME, ...parameters}"})
     model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the base model"})
+    models: dict[str, ModelConfig] = field(
+        default_factory=dict,
+        metadata={
+            "help": "other models by a name of your choice (e.g. an API model), for methods (model: NAME), "
+            "teachers (teacher: {model: NAME}) and proposers (proposer: NAME)"
+        },
+    )
     budget: BudgetConfig = field(default_factory=BudgetConfig, metadata={"help": "limits per trained method"})
     seed: int = field(default=0, metadata={"help": "seed for splits, sampling and training", "check": _check_seed})
     decision: DecisionConfig = field(
@@ -126,6 +136,9 @@ def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) 
     if config is None or problems.items:
         return None
     config.entries = entries
+    check_models(config, problems)
+    if problems.items:
+        return None
     _resolve_paths(config.data, base_dir)
     return config
 
@@ -153,6 +166,10 @@ def parse_methods(items: Any, problems: Problems) -> list[MethodEntry]:
             continue
         params = dict(item)
         name, run_id = params.pop("method"), params.pop("id", item["method"])
+        model = params.pop("model", None)
+        if model is not None and not isinstance(model, str):
+            problems.add((*path, "model"), f"expected the name of a model under `models:`, got {model!r}")
+            continue
         sweep, stored_trial = params.pop("sweep", None), params.pop("sweep_trial", None)
         if name not in METHODS:
             problems.add((*path, "method"), f"unknown method {name!r}; available: {', '.join(METHODS.names())}")
@@ -163,10 +180,10 @@ def parse_methods(items: Any, problems: Problems) -> list[MethodEntry]:
         config_class = METHODS.get(name).config_class
         if sweep is not None:
             trials = expand(config_class, params, str(run_id), sweep, problems, path)
-            entries += [MethodEntry(name, trial_id, config, trial) for trial_id, config, trial in trials]
+            entries += [MethodEntry(name, trial_id, config, trial, model) for trial_id, config, trial in trials]
             continue
         trial = Trial(**stored_trial) if isinstance(stored_trial, dict) else None  # a snapshot's sweep trial
-        entries.append(MethodEntry(name, str(run_id), build(config_class, params, problems, path), trial))
+        entries.append(MethodEntry(name, str(run_id), build(config_class, params, problems, path), trial, model))
     return entries
 
 
@@ -188,7 +205,19 @@ def snapshot(config: ExperimentConfig) -> dict:
     """The configuration as stored: with the experiment, and with each run (what that run was made with)."""
     data = {k: v for k, v in asdict(config).items() if k not in ("entries", "methods")}
     data["methods"] = [
-        {"method": e.method, "id": e.id, **asdict(e.params), **({"sweep_trial": e.trial.as_dict()} if e.trial else {})}
+        {
+            "method": e.method,
+            "id": e.id,
+            **({"model": e.model} if e.model else {}),
+            **asdict(e.params),
+            **({"sweep_trial": e.trial.as_dict()} if e.trial else {}),
+        }
         for e in config.entries
     ]
     return data
+
+
+def entry_model(config: ExperimentConfig, method_id: str) -> ModelConfig:
+    """The model a method entry adapted: its own (``model: NAME``) or the experiment's."""
+    entry = next((e for e in config.entries if e.id == method_id), None)
+    return model_config_for(entry.model, config.models) if entry and entry.model else config.model

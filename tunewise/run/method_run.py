@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from tunewise.core.adapted import Adapted
-from tunewise.core.backend import Work
+from tunewise.core.backend import Backend, Work
 from tunewise.core.errors import TunewiseError
 from tunewise.core.format import describe_cut
 from tunewise.core.home import private_files, runs_dir
@@ -40,6 +40,8 @@ class Built:
     measured: Measurements
     train_seconds: float  # observed wall clock of fit (with the training a killed process did, when resumed)
     fit_work: Work  # tokens the base model read and generated while fitting (validation, candidates, teacher)
+    base: Backend  # the model the method adapted (the experiment's, or the entry's own)
+    device_before: dict  # the base's device record when the method started (its counters, for an API model)
 
 
 @dataclass
@@ -93,7 +95,9 @@ def _fit_and_measure(
     session: Session, entry: MethodEntry, run_id: int, folder: Path, resume_from: Path | None
 ) -> Built:
     method, task, splits, seed = METHODS.get(entry.method), session.task, session.splits, session.config.seed
+    base = session.base_for(entry)
     _seed_everything(seed)
+    spent = session.models.spending(base, session.config.prices.models)
     ctx = fit_context(
         task,
         splits,
@@ -102,18 +106,27 @@ def _fit_and_measure(
         log_metric=lambda step, name, value: session.store.log_metric(run_id, step, name, value),
         checkpoint_dir=folder / "checkpoints",
         resume_from=resume_from,
+        models=session.models.get,
+        spent_usd=spent,
     )
     # Cross-validation measures the method, it does not build it: its time is kept apart from the build cost.
-    cross_validation = cross_validate(method, session.base, task, splits, entry.params, ctx)
-    started, work_before = time.perf_counter(), session.base.work.copy()
-    adapted = method.fit(session.base, task, splits, entry.params, ctx)
-    fit_work = session.base.work.since(work_before)
+    cross_validation = cross_validate(method, base, task, splits, entry.params, ctx)
+    started, work_before, others_before = time.perf_counter(), base.work.copy(), session.models.snapshot()
+    device_before = base.placement.record()
+    adapted = method.fit(base, task, splits, entry.params, ctx)
+    # What the method evaluated only to report (e.g. prompt search's test check) is not part of the build.
+    fit_work = base.work.since(work_before).since(Work(**adapted.details.pop("measurement_work", {})))
+    # Work on other models (teachers, proposers) is part of the build: what the method loaded itself and what
+    # the experiment's named models did for it.
+    adapted.details["other_work"] = adapted.details.get("other_work", []) + session.models.used_since(
+        others_before, base
+    )
     # A resumed run's build time includes the training its killed process had done.
     train_seconds = time.perf_counter() - started + adapted.details.get("training", {}).get("seconds_before_resume", 0)
     result, measured = session.measurer.measure(adapted, entry.id)
     trial = entry.trial and entry.trial.as_dict() | {"validation": ctx.validate(adapted)}
     measured = dataclasses.replace(measured, cross_validation=cross_validation, sweep=trial or None)
-    return Built(adapted, result, measured, train_seconds, fit_work)
+    return Built(adapted, result, measured, train_seconds, fit_work, base, device_before)
 
 
 def _resume_hint(run_id: int, folder: Path) -> str:
@@ -132,7 +145,9 @@ def _store_result(session: Session, run_id: int, built: Built, folder: Path) -> 
         "stop": list(task.stop),
     }
     artifact_bytes = _save_atomically(adapted, folder)
-    base_params = session.base.parameter_count()
+    base = built.base
+    base_params = base.parameter_count()
+    speed = session.throughput_of(base)
     train_tokens = adapted.details.get("training", {}).get("train_tokens", 0)
     session.store.finish_run(
         run_id,
@@ -151,8 +166,10 @@ def _store_result(session: Session, run_id: int, built: Built, folder: Path) -> 
             "fit_read_tokens": built.fit_work.read_tokens,
             "fit_generated_tokens": built.fit_work.generated_tokens,
             "other_work": adapted.details.get("other_work", []),  # work on models other than the base
-            "device": adapted.backend.placement.record(),
-            "throughput": session.throughput.as_dict(),
+            "device": _counted_since(adapted.backend.placement.record(), built.device_before),
+            "throughput": speed.as_dict() if speed else None,
+            "model": base.name,
+            "bills_tokens": base.bills_tokens,
             **result.cost,
         },
         # The run keeps the configuration it was made with: the experiment's may change with a later run.
@@ -161,6 +178,20 @@ def _store_result(session: Session, run_id: int, built: Built, folder: Path) -> 
         artifact_path=str(folder / "artifact"),
         predictions=[_prediction_row(i, p) for i, p in enumerate(result.predictions)],
     )
+
+
+def _counted_since(record: dict, before: dict) -> dict:
+    """The device record with its counters (an API model's requests, retries, cache hits) for this run only:
+    the base serves every method of the session."""
+    counted = {}
+    for key, value in record.items():
+        earlier = before.get(key)
+        if isinstance(value, dict) and isinstance(earlier, dict):
+            value = _counted_since(value, earlier)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and isinstance(earlier, int | float):
+            value = value - earlier
+        counted[key] = value
+    return counted
 
 
 def _save_atomically(adapted: Adapted, folder: Path) -> int:

@@ -14,6 +14,7 @@ from tunewise.evaluate.measure import Measurer
 from tunewise.models.calibration import calibrate
 from tunewise.models.load import load_base
 from tunewise.run.config import ExperimentConfig
+from tunewise.run.models import ModelPool
 from tunewise.store import Store
 from tunewise.tasks.task import Task
 
@@ -31,7 +32,22 @@ class Session:
     measurer: Measurer
     environment: dict
     code_version: str
-    throughput: Throughput  # this device's measured speed for the base model: prices counted work
+    models: ModelPool  # the other models methods name (an API model, a teacher), loaded on first use
+    speeds: dict[int, Throughput | None]  # measured speed per local model (by id), which prices counted work
+
+    @property
+    def throughput(self) -> Throughput | None:
+        return self.throughput_of(self.base)
+
+    def base_for(self, entry) -> Backend:
+        """The model a method entry adapts: its own (``model: NAME``) or the experiment's."""
+        return self.models.get(entry.model)
+
+    def throughput_of(self, backend: Backend) -> Throughput | None:
+        """This device's measured speed for a local model (None for a model billed per token)."""
+        if id(backend) not in self.speeds:
+            self.speeds[id(backend)] = None if backend.bills_tokens else calibrate(backend)
+        return self.speeds[id(backend)]
 
 
 def open_session(
@@ -54,7 +70,6 @@ def open_session(
         seed=config.seed,
         base=base,
     )
-    throughput = calibrate(base)
     return Session(
         config,
         store,
@@ -67,5 +82,6 @@ def open_session(
         measurer,
         environment(),
         code_version(),
-        throughput,
+        ModelPool(config.models, base, config.seed),
+        {},
     )

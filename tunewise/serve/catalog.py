@@ -14,7 +14,7 @@ from tunewise.decide.load import decision_for
 from tunewise.methods import METHODS
 from tunewise.models.adapters import SharedAdapters
 from tunewise.models.load import load_base
-from tunewise.run.config import config_from_snapshot
+from tunewise.run.config import config_from_snapshot, entry_model
 from tunewise.serve.card import model_card
 from tunewise.store import Store
 from tunewise.tasks.task import Task
@@ -56,10 +56,11 @@ def _load(store: Store, experiment: str, runs, decision, share_base: bool) -> li
         # The configuration the run was made with (stored with it since 0.2), else the experiment's latest.
         snapshot = (run.details or {}).get("experiment_config") or store.experiment_config(experiment)
         config = config_from_snapshot(snapshot, experiment)
-        key = json.dumps(dataclasses.asdict(config.model), sort_keys=True)
+        model = entry_model(config, run.method_id)
+        key = json.dumps(dataclasses.asdict(model), sort_keys=True)
         if key not in bases:
-            bases[key] = load_base(config.model, config.seed)
-            if share_base:
+            bases[key] = load_base(model, config.seed)
+            if share_base and not bases[key].bills_tokens:  # an API model has no local weights to share
                 bases[key].shared_adapters = SharedAdapters(bases[key].model)
         task = _task(store, run, config)
         adapted = METHODS.get(run.method).load(bases[key], task, Path(run.artifact_path))

@@ -47,7 +47,7 @@ class Distill:
         return training_folds(config)
 
     def fit(self, base, task, splits, config: DistillSettings, ctx: FitContext) -> Adapted:
-        teacher_backend = config.teacher.backend(base, ctx.seed)
+        teacher_backend, loaded_here = config.teacher.backend(base, ctx)
         program = teacher_program(config.teacher, config, task, splits.train, ctx.seed)
         teacher = Adapted(method="teacher", backend=teacher_backend, program=program)
         inputs = list(splits.train) + unlabeled_inputs(config, task)
@@ -56,7 +56,7 @@ class Distill:
         if not taught:
             raise TunewiseError("distill: the teacher gave no usable answer; check its prompt or pick another teacher")
         record |= {"train_inputs": len(splits.train), "unlabeled_inputs": len(inputs) - len(splits.train)}
-        details = {"teacher": record, "other_work": other_work(teacher_backend, base)}
+        details = {"teacher": record, "other_work": other_work(teacher_backend, base) if loaded_here else []}
         student_splits = dataclasses.replace(splits, train=taught)
         return train_lora("distill", base, task, student_splits, config, ctx, details)
 

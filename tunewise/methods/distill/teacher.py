@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.backend import Backend
 from tunewise.core.errors import InputError
 from tunewise.core.format import human_count
 from tunewise.core.items import Item
 from tunewise.core.sections import Section
+from tunewise.core.typed import MODEL_REF
 from tunewise.methods.few_shot.selection import balanced_demos, random_demos
 from tunewise.methods.prompt import base_program
 from tunewise.models.config import ModelConfig
@@ -24,12 +26,16 @@ from tunewise.models.packaged import MODELS
 class TeacherSettings:
     name: str | None = field(default=None, metadata={"help": "a packaged model (default: the experiment's model)"})
     path: str | None = field(default=None, metadata={"help": "a local Hugging Face model folder"})
+    model: str | None = field(
+        default=None,
+        metadata={"help": "a model named under the experiment's `models:` (e.g. an API model)", MODEL_REF: True},
+    )
     k: int = field(default=4, metadata={"help": "gold training examples shown in the teacher's prompt"})
     batch_size: int = field(default=8, metadata={"help": "examples per forward pass"})
 
     def __post_init__(self):
-        if self.name and self.path:
-            raise ValueError("give teacher.name or teacher.path, not both")
+        if sum(x is not None for x in (self.name, self.path, self.model)) > 1:
+            raise ValueError("give one of teacher.name, teacher.path or teacher.model")
         if self.k < 0:
             raise ValueError(f"k must be 0 or more, got {self.k}")
 
@@ -44,10 +50,11 @@ class TeacherSettings:
         if self.name:
             MODELS.get(self.name)  # an unknown name is reported with the choices
 
-    def backend(self, base, seed: int):
-        if not self.name and not self.path:
-            return base
-        return load_base(ModelConfig(name=self.name, path=self.path, batch_size=self.batch_size), seed)
+    def backend(self, base, ctx: FitContext) -> tuple[Backend, bool]:
+        """The teacher, and whether this method loaded it itself (its work is then the method's to report)."""
+        if self.model or (not self.name and not self.path):
+            return ctx.model(self.model, base), False
+        return load_base(ModelConfig(name=self.name, path=self.path, batch_size=self.batch_size), ctx.seed), True
 
 
 def teacher_program(settings: TeacherSettings, config, task, train: list[Item], seed: int):
@@ -91,10 +98,14 @@ def teacher_sections(teacher: dict | None) -> list[Section]:
     agreed = f", agrees with the gold training labels on {agreement:.1%}" if agreement is not None else ""
     return [
         Section(
-            f"teacher: {teacher['model']} ({human_count(teacher['params'])} params, {teacher['demos']} "
+            f"teacher: {teacher['model']} ({_size(teacher['params'])}, {teacher['demos']} "
             f"demonstrations) scores {primary} {score['value']:.3f} [{score['low']:.3f}, {score['high']:.3f}] on "
             f"the test split{agreed}; it answered {teacher['answered']} inputs "
             f"({teacher.get('unlabeled_inputs', 0)} unlabeled) in {teacher['label_seconds']:.0f} s, "
             f"{teacher['seconds_per_example'] * 1000:.0f} ms/example batched"
         )
     ]
+
+
+def _size(params: int) -> str:
+    return f"{human_count(params)} params" if params else "behind an API"

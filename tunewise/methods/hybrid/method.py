@@ -8,7 +8,7 @@ from tunewise.core.sections import Section
 from tunewise.methods.base import register
 from tunewise.methods.lora import LoraSettings, load_lora, train_lora
 from tunewise.methods.lora.quantized import check_quantization
-from tunewise.methods.prompt_search import SearchSettings, check_search, search_prompt
+from tunewise.methods.prompt_search import SearchSettings, search_prompt
 from tunewise.methods.prompt_search.summary import search_sections
 from tunewise.methods.weights import check_training, training_folds
 
@@ -38,9 +38,7 @@ class Hybrid:
 
     def check(self, config: HybridSettings, task, splits) -> None:
         check_training(config, task, splits)
-        check_quantization(config.quantization)
-        if config.search:
-            check_search(config.search)
+        check_quantization(config.quantization)  # the search's proposer is checked with the experiment's models
 
     def folds(self, config: HybridSettings) -> int | None:
         return training_folds(config)

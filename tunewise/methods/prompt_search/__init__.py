@@ -2,6 +2,6 @@
 
 from tunewise.methods.prompt_search.config import PromptSearchConfig, SearchSettings
 from tunewise.methods.prompt_search.method import PromptSearch
-from tunewise.methods.prompt_search.search import check_search, search_prompt
+from tunewise.methods.prompt_search.search import search_prompt
 
-__all__ = ["PromptSearch", "PromptSearchConfig", "SearchSettings", "check_search", "search_prompt"]
+__all__ = ["PromptSearch", "PromptSearchConfig", "SearchSettings", "search_prompt"]

@@ -24,12 +24,19 @@ def template_instructions(instruction: str, task: Task) -> list[str]:
     return rewrites
 
 
-def bootstrap_demos(adapted: Adapted, task: Task, train: list[Item], k: int, ctx: FitContext) -> tuple[list[Demo], int]:
-    """Up to ``k`` training examples the current program answers correctly (their gold answers shown), one
-    label at a time for classification so the set stays balanced; returns the demos and examples tried."""
+def bootstrap_demos(
+    adapted: Adapted, task: Task, train: list[Item], k: int, ctx: FitContext, show_answers: bool = False
+) -> tuple[list[Demo], int]:
+    """Up to ``k`` training examples the program answers correctly (their gold answers shown, or with
+    ``show_answers`` the model's own, reasoning included), one label at a time for classification so the set
+    stays balanced; returns the demos and examples tried."""
     pool = random.Random(ctx.seed).sample(train, min(len(train), 4 * k))
     predictions = ctx.evaluate(adapted, pool, desc="bootstrapping demos", intervals=False).predictions
-    right = [item for item, p in zip(pool, predictions, strict=True) if p.correct]
+    right = [
+        Item(item.input, p.detail.get("raw", p.prediction).strip() if show_answers else item.target, item.origin)
+        for item, p in zip(pool, predictions, strict=True)
+        if p.correct
+    ]
     if task.labels:
         by_label = {label: [i for i in right if i.target == label] for label in task.labels}
         right = [i for group in zip(*[v for v in by_label.values() if v], strict=False) for i in group] + right

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tunewise.core.typed import MODEL_REF
 from tunewise.methods.prompt import PromptSettings
 
 
@@ -13,15 +14,25 @@ class SearchSettings:
     templates: bool = field(default=True, metadata={"help": "also try built-in rewrites of the instruction"})
     proposals: int = field(default=3, metadata={"help": "instructions a proposer writes from failing examples"})
     proposer: str = field(
-        default="base", metadata={"help": "'base' (the model itself), a packaged model name or a model folder"}
+        default="base",
+        metadata={
+            "help": "who writes new instructions: 'base' (the model itself), a model under `models:` (e.g. a "
+            "strong API model), a packaged model or a model folder",
+            MODEL_REF: True,
+        },
     )
     k: int = field(default=4, metadata={"help": "demonstrations bootstrapped from the model's correct answers"})
     max_evaluations: int = field(default=12, metadata={"help": "budget: candidate evaluations on validation"})
+    max_usd: float | None = field(
+        default=None, metadata={"help": "budget: dollars spent on models billed per token (null: no limit)"}
+    )
     failures_shown: int = field(default=3, metadata={"help": "failing examples shown to the proposer"})
 
     def __post_init__(self):
         if self.max_evaluations < 1 or self.k < 0 or self.proposals < 0 or self.failures_shown < 1:
             raise ValueError("need max_evaluations >= 1, k >= 0, proposals >= 0 and failures_shown >= 1")
+        if self.max_usd is not None and self.max_usd < 0:
+            raise ValueError(f"max_usd must be 0 or more, got {self.max_usd}")
 
 
 @dataclass

@@ -7,7 +7,7 @@ from tunewise.core.sections import Section
 from tunewise.methods.base import register
 from tunewise.methods.prompt import check_prompt, load_prompt
 from tunewise.methods.prompt_search.config import PromptSearchConfig
-from tunewise.methods.prompt_search.search import check_search, search_prompt
+from tunewise.methods.prompt_search.search import search_prompt
 from tunewise.methods.prompt_search.summary import search_sections
 
 
@@ -18,7 +18,6 @@ class PromptSearch:
 
     def check(self, config: PromptSearchConfig, task, splits) -> None:
         check_prompt(config, task)
-        check_search(config)
 
     def folds(self, config: PromptSearchConfig) -> None:
         return None  # nothing is trained

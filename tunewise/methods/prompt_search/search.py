@@ -1,35 +1,30 @@
-"""The search: candidate instructions (the user's, templates, a proposer's rewrites after failures) and
-bootstrapped demonstrations, each scored on the validation split through the task's evaluation path."""
+"""The search: candidate instructions (the user's, templates, a proposer's rewrites after reading failures,
+GEPA-style) and bootstrapped demonstrations, each scored on the validation split through the task's evaluation
+path, within an evaluation budget and a $ budget. What the winner gained over the starting prompt is then
+checked on the test split, paired, so a validation gain that does not hold is visible."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
-from tunewise.core.backend import other_work
 from tunewise.core.progress import progress
 from tunewise.core.prompt import Demo
 from tunewise.core.results import Evaluation
 from tunewise.methods.prompt import PromptSettings, base_program
 from tunewise.methods.prompt_search.candidates import bootstrap_demos, template_instructions
 from tunewise.methods.prompt_search.config import SearchSettings
+from tunewise.methods.prompt_search.held_out import check_on_test
 from tunewise.methods.prompt_search.proposer import clean_proposal, proposal_messages
-from tunewise.models.config import ModelConfig
-from tunewise.models.load import load_base
-from tunewise.models.packaged import MODELS
 
-
-def check_search(settings: SearchSettings) -> None:
-    """An unknown proposer is reported before any model loads."""
-    if settings.proposer != "base" and not Path(settings.proposer).is_dir():
-        MODELS.get(settings.proposer)
+PROPOSAL_TOKENS = 120
 
 
 def search_prompt(base, task, splits, prompt: PromptSettings, settings: SearchSettings, ctx: FitContext) -> Adapted:
-    """The best program found within ``settings.max_evaluations`` validation evaluations, with its trace."""
+    """The best program found within the budgets, with its trace."""
+    proposer = ctx.model(settings.proposer, base)
     search = _Search(base, task, splits.validation, prompt, settings, ctx)
     start = base_program(prompt, task).instruction
     queue = [("base", start)] + [("user", text) for text in settings.instructions]
@@ -37,12 +32,7 @@ def search_prompt(base, task, splits, prompt: PromptSettings, settings: SearchSe
     for source, instruction in queue:
         search.try_candidate(source, instruction, [])
     if settings.k and search.has_budget():
-        best = search.best()
-        demos, tried = bootstrap_demos(search.adapted(best.instruction, []), task, splits.train, settings.k, ctx)
-        search.bootstrap_examples = tried
-        if demos:
-            search.try_candidate("bootstrap", best.instruction, demos)
-    proposer = _proposer(base, settings)
+        _bootstrap(search, proposer, task, splits.train)
     shown = settings.failures_shown
     for round_ in range(settings.proposals):
         best = search.best()
@@ -50,22 +40,42 @@ def search_prompt(base, task, splits, prompt: PromptSettings, settings: SearchSe
         if not failures or not search.has_budget():
             break
         # Each round shows other failures, so a greedy proposer does not write the same instruction again.
-        start = (round_ * shown) % len(failures)
-        sample = (failures[start:] + failures[:start])[:shown]
-        reply = proposer.generate([proposer.render(proposal_messages(best.instruction, sample))], 80, ())[0]
-        proposal = clean_proposal(reply)
-        search.proposer_replies.append(reply)
+        begin = (round_ * shown) % len(failures)
+        sample = (failures[begin:] + failures[:begin])[:shown]
+        reply = proposer.generate([proposer.render(proposal_messages(best.instruction, sample))], PROPOSAL_TOKENS, ())
+        proposal = clean_proposal(reply[0])
+        search.proposer_replies.append(reply[0])
         if proposal:
             search.try_candidate("proposer", proposal, best.demos)
-    result = search.result()
-    result.details["other_work"] = other_work(proposer, base)
+    result = search.result(proposer.name if proposer is not base else "base")
+    if splits.test and search.best().candidate != 0:
+        start_program = search.adapted(search.trials[0].instruction, search.trials[0].demos)
+        result.details["search_summary"]["test"], result.details["measurement_work"] = check_on_test(
+            start_program, result, splits.test, ctx
+        )
     return result
+
+
+def _bootstrap(search: _Search, proposer, task, train) -> None:
+    """Demonstrations from training examples the base answers correctly; when it gets none right, from those a
+    stronger proposer answers correctly (its own answers shown, so a reasoning proposer shows its reasoning)."""
+    best = search.best()
+    demos, tried = bootstrap_demos(search.adapted(best.instruction, []), task, train, search.settings.k, search.ctx)
+    search.bootstrap_examples = tried
+    source = "bootstrap"
+    if not demos and proposer is not search.base and search.has_budget():
+        teacher = dataclasses.replace(search.adapted(best.instruction, []), backend=proposer)
+        demos, more = bootstrap_demos(teacher, task, train, search.settings.k, search.ctx, show_answers=True)
+        search.bootstrap_examples += more
+        source = "bootstrap (proposer)"
+    if demos:
+        search.try_candidate(source, best.instruction, demos)
 
 
 @dataclass
 class Trial:
     candidate: int
-    source: str  # base | user | template | proposer
+    source: str  # base | user | template | bootstrap | bootstrap (proposer) | proposer
     instruction: str
     demos: list[Demo]
     validation: float
@@ -76,7 +86,7 @@ class Trial:
 
 
 class _Search:
-    """Evaluates candidates on the validation split within the budget and keeps the whole trace."""
+    """Evaluates candidates on the validation split within the budgets and keeps the whole trace."""
 
     def __init__(self, base, task, validation, prompt: PromptSettings, settings: SearchSettings, ctx: FitContext):
         self.base, self.task, self.validation, self.ctx = base, task, validation, ctx
@@ -84,10 +94,17 @@ class _Search:
         self.trials: list[Trial] = []
         self.evaluations: list[Evaluation] = []
         self.bootstrap_examples, self.proposer_replies = 0, []
+        self.stopped_by: str | None = None  # the budget that ended the search, if one did
         self.bar = progress(total=settings.max_evaluations, desc="prompt_search: candidates", unit="candidate")
 
     def has_budget(self) -> bool:
-        return len(self.trials) < self.settings.max_evaluations
+        if len(self.trials) >= self.settings.max_evaluations:
+            self.stopped_by = self.stopped_by or "evaluations"
+            return False
+        if self.settings.max_usd is not None and self.ctx.spent_usd() >= self.settings.max_usd:
+            self.stopped_by = self.stopped_by or "dollars"
+            return False
+        return True
 
     def adapted(self, instruction: str, demos: list[Demo]) -> Adapted:
         program = dataclasses.replace(base_program(self.prompt, self.task), instruction=instruction, demos=demos)
@@ -95,7 +112,7 @@ class _Search:
 
     def try_candidate(self, source: str, instruction: str, demos: list[Demo]) -> None:
         seen = {(t.instruction, tuple(t.demos)) for t in self.trials}
-        if not self.has_budget() or (instruction, tuple(demos)) in seen:
+        if (instruction, tuple(demos)) in seen or not self.has_budget():
             return
         started = time.perf_counter()
         result = self.ctx.evaluate(self.adapted(instruction, demos), self.validation, intervals=False)
@@ -110,7 +127,7 @@ class _Search:
         """Highest validation score; ties go to the earlier (simpler) candidate."""
         return max(self.trials, key=lambda t: (t.validation, -t.candidate))
 
-    def result(self) -> Adapted:
+    def result(self, proposer: str) -> Adapted:
         self.bar.close()
         best = self.best()
         adapted = self.adapted(best.instruction, best.demos)
@@ -119,6 +136,10 @@ class _Search:
             "search_summary": {
                 "evaluations": len(self.trials),
                 "budget": self.settings.max_evaluations,
+                "max_usd": self.settings.max_usd,
+                "spent_usd": self.ctx.spent_usd(),
+                "stopped_by": self.stopped_by,
+                "proposer": proposer,
                 "best_candidate": best.candidate,
                 "best_validation": best.validation,
                 "base_validation": self.trials[0].validation,
@@ -127,11 +148,3 @@ class _Search:
             },
         }
         return adapted
-
-
-def _proposer(base, settings: SearchSettings):
-    if settings.proposer == "base":
-        return base
-    local = Path(settings.proposer).is_dir()
-    model = ModelConfig(path=settings.proposer) if local else ModelConfig(name=settings.proposer)
-    return load_base(model, seed=0)

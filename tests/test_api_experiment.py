@@ -1,0 +1,90 @@
+"""An experiment that compares a model behind an API with a local one: prompt methods on the API model, its
+answers distilled into the local model, every run priced, and the API key nowhere but in the request header."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from tests.scripted_api import ScriptedAPI
+from tunewise.cli import cli
+from tunewise.core.errors import ConfigError
+from tunewise.decide.load import decision_for
+from tunewise.run.config import load_experiment
+from tunewise.store import Store
+
+SECRET = "sk-test-NEVER-STORED-4242"
+EXPERIMENT = """\
+name: api
+seed: 1
+data: {{path: {data}, limit: {{test: 8}}}}
+task: {{target: label, input: text, instruction: classify the movie review}}
+model: {{path: {model}, batch_size: 4}}
+models:
+  strong: {{api: {{base_url: "{url}", model: scripted, api_key_env: SCRIPTED_KEY, backoff_s: 0.01}}}}
+prices:
+  models: {{scripted: {{input_usd_per_million: 0.15, output_usd_per_million: 0.6}}}}
+budget: {{max_steps: 2}}
+methods:
+  - {{method: zero_shot, id: api_zero_shot, model: strong}}
+  - {{method: few_shot, id: api_few_shot, model: strong, k: 2}}
+  - {{method: distill, teacher: {{model: strong, k: 0}}, r: 2, batch_size: 4, eval_every: 2}}
+  - {{method: zero_shot}}
+"""
+
+
+def write(tmp_path, data, model, url, text=EXPERIMENT):
+    path = tmp_path / "api.yaml"
+    path.write_text(text.format(data=data, model=model, url=url))
+    return path
+
+
+def test_api_model_methods_run_are_priced_per_token_and_never_store_the_key(
+    tmp_path, sentiment_jsonl, tiny_model_dir, monkeypatch, isolated_home
+):
+    monkeypatch.setenv("SCRIPTED_KEY", SECRET)
+    monkeypatch.setenv("COLUMNS", "200")
+    with ScriptedAPI() as api:
+        path = write(tmp_path, sentiment_jsonl, tiny_model_dir, api.url)
+        result = CliRunner().invoke(cli, ["run", str(path)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert all(hit["auth"] == f"Bearer {SECRET}" for hit in api.hits)
+        sent = len(api.hits)
+        again = CliRunner().invoke(cli, ["run", str(path), "--force"], catch_exceptions=False)
+        assert again.exit_code == 0, again.output
+        # Every answer came from the cache; only latency is measured on real requests (8 per API-model run).
+        assert len(api.hits) - sent == 2 * 8
+    runs = {run.method_id: run for run in Store().latest_completed("api")}
+    assert set(runs) == {"api_zero_shot", "api_few_shot", "distill", "zero_shot"}
+    api_run = runs["api_zero_shot"]
+    assert api_run.cost["bills_tokens"] and api_run.cost["model"] == "scripted"
+    assert api_run.cost["device"]["label_scoring"] == "logprobs"
+    assert api_run.metrics["accuracy"]["value"] == 1.0  # the scripted model knows praise
+    # The distilled student's build paid for the teacher's tokens.
+    teacher_work = [w for w in runs["distill"].cost["other_work"] if w["model"] == "scripted"]
+    assert teacher_work and teacher_work[0]["bills_tokens"] and teacher_work[0]["read_tokens"] > 0
+    decision = decision_for(Store(), "api")
+    costs = {c.method_id: c.costs for c in decision.candidates}
+    assert costs["api_zero_shot"].billing.startswith("scripted tokens at $0.15/$0.6")
+    assert costs["api_zero_shot"].usd_per_1k_requests > 0 and costs["api_zero_shot"].build_usd == 0
+    assert costs["distill"].build_usd > costs["zero_shot"].build_usd
+    # The key is in no file tunewise wrote and no output it printed.
+    for file in isolated_home.rglob("*"):
+        if file.is_file():
+            assert SECRET.encode() not in file.read_bytes(), file
+    assert SECRET not in result.output + again.output
+
+
+def test_models_are_checked_before_anything_runs(tmp_path, sentiment_jsonl, tiny_model_dir):
+    bad = EXPERIMENT.replace("model: strong, k: 2", "model: stronger, k: 2").replace(
+        "  - {{method: zero_shot}}\n", "  - {{method: lora, id: api_lora, model: strong}}\n"
+    )
+    bad = bad.replace(
+        "prices:\n  models: {{scripted: {{input_usd_per_million: 0.15, output_usd_per_million: 0.6}}}}\n", ""
+    )
+    with pytest.raises(ConfigError) as error:
+        load_experiment(write(tmp_path, sentiment_jsonl, tiny_model_dir, "http://127.0.0.1:9/v1", bad))
+    message = str(error.value)
+    assert "methods[1].model: no model 'stronger'" in message and "strong" in message
+    assert "lora trains weights, which needs a local model" in message
+    assert "no token price for the API model 'scripted'" in message

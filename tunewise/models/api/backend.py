@@ -1,0 +1,211 @@
+"""A model behind an OpenAI-compatible server as a ``Backend``: generation through chat completions; labels
+scored by their logprobs through ``/v1/completions`` (``echo``) where the server offers it, else read from a
+chat reply; token counts and therefore prices from the server's ``usage``.
+
+Work counts every request's billed tokens, answered from the cache or not, because it prices what a request
+costs in production; ``spent`` counts only what this process actually paid for."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+import numpy as np
+
+from tunewise.core.backend import Work
+from tunewise.core.errors import TunewiseError
+from tunewise.core.progress import progress
+from tunewise.models.api.cache import ResponseCache
+from tunewise.models.api.client import ApiClient
+from tunewise.models.api.config import ApiConfig
+from tunewise.models.api.text import as_text, estimate_tokens, messages_of, parse_label, wire
+
+LABEL_REPLY_TOKENS = 24  # a chat reply that should name one label
+UNCHOSEN = -1e4  # a label the reply did not give (finite, so later corrections stay numbers)
+
+
+class ApiPlacement:
+    """Where an API model runs, as a run records it (in place of a local device)."""
+
+    is_gpu = False
+    dtype_name = "n/a"
+
+    def __init__(self, backend: APIBackend):
+        self.backend = backend
+
+    def record(self) -> dict:
+        config = self.backend.config
+        return {
+            "device": "api",
+            "dtype": "n/a",
+            "hardware": f"api {config.host}",
+            "model": config.model,
+            "label_scoring": self.backend.label_mode,
+            **self.backend.client.stats.as_dict(),
+            "unparsed_replies": self.backend.unparsed,
+            "spent": self.backend.spent.as_dict(),
+        }
+
+
+class APIBackend:
+    bills_tokens = True  # priced by its tokens (``prices.models``), not by device time
+    prefix = None  # no learned prefix: nothing is trained on an API model
+    source = None
+    shared_adapters = None
+
+    def __init__(self, config: ApiConfig, max_length: int, key: str | None, cache: ResponseCache | None):
+        self.config, self.name, self.max_length = config, config.model, max_length
+        self.client, self.cache = ApiClient(config, key), cache
+        self.work, self.spent = Work(), Work()
+        self.placement = ApiPlacement(self)
+        self.label_mode: str | None = None if config.label_scoring == "auto" else config.label_scoring
+        self.unparsed = 0
+        self._counted: dict[str, int] = {}  # prompt -> tokens the server counted for it
+        self._lock = threading.Lock()
+        self._use_cache = True
+
+    # -- the Backend protocol ----------------------------------------------------------------------------------
+    def render(self, messages: list[dict[str, str]]) -> str:
+        return wire(messages)
+
+    def count_tokens(self, text: str) -> int:
+        return self._counted.get(text) or estimate_tokens(text)
+
+    def parameter_count(self) -> int:
+        return 0  # not known for a remote model; it is priced by its tokens
+
+    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "") -> list[str]:
+        stops = [s for s in stop if s][:4]  # the OpenAI API takes at most four
+
+        def one(prompt: str) -> str:
+            body = {"model": self.name, "messages": messages_of(prompt), "max_tokens": max_new_tokens}
+            body |= {"temperature": 0} | ({"stop": stops} if stops else {})
+            response = self._request("chat", body, prompt)
+            text = response["choices"][0]["message"]["content"] or ""
+            return _cut(text, stops)
+
+        return self._each(one, list(prompts), desc)
+
+    def score(self, prompts: Sequence[str], candidates: Sequence[str], desc: str = "") -> np.ndarray:
+        mode = self._label_mode()
+        scorer = self._scored_by_logprobs if mode == "logprobs" else self._scored_by_reply
+        rows = self._each(lambda prompt: scorer(prompt, list(candidates)), list(prompts), desc)
+        return np.array(rows, dtype=float).reshape(len(prompts), len(candidates))
+
+    def text_log_likelihood(self, texts: Sequence[str], desc: str = "") -> tuple[float, int]:
+        def one(text: str) -> tuple[float, int]:
+            logprobs = self._echo([text])["choices"][0]["logprobs"]["token_logprobs"]
+            known = [lp for lp in logprobs if lp is not None]
+            return float(sum(known)), len(known)
+
+        parts = self._each(one, [t for t in texts if t], desc)
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+    @contextlib.contextmanager
+    def fresh(self) -> Iterator[None]:
+        """Requests inside are sent, never answered from the cache (latency is measured on real requests)."""
+        self._use_cache = False
+        try:
+            yield
+        finally:
+            self._use_cache = True
+
+    # -- labels --------------------------------------------------------------------------------------------------
+    def _label_mode(self) -> str:
+        """logprobs when the server scores echoed text on /v1/completions (probed once), else generate."""
+        if self.label_mode is None:
+            try:
+                self._echo(["Hello"])
+                self.label_mode = "logprobs"
+            except TunewiseError:
+                self.label_mode = "generate"
+        return self.label_mode
+
+    def _scored_by_logprobs(self, prompt: str, candidates: list[str]) -> list[float]:
+        """Each candidate's summed token logprobs after the prompt's text, all candidates in one request."""
+        text = as_text(messages_of(prompt), self.config.chat_format)
+        response = self._echo([text + c for c in candidates])
+        rows = []
+        for choice in sorted(response["choices"], key=lambda c: c["index"]):
+            logprobs = choice["logprobs"]
+            pairs = zip(logprobs["token_logprobs"], logprobs["tokens"], logprobs["text_offset"], strict=True)
+            # A token belongs to the candidate when it ends past the prompt (one that straddles counts too).
+            rows.append(float(sum(lp for lp, token, at in pairs if lp is not None and at + len(token) > len(text))))
+        offsets = response["choices"][0]["logprobs"]["text_offset"]
+        with self._lock:
+            self._counted[prompt] = max(1, sum(at < len(text) for at in offsets))
+        return rows
+
+    def _scored_by_reply(self, prompt: str, candidates: list[str]) -> list[float]:
+        reply = self.generate([prompt], LABEL_REPLY_TOKENS, ())[0]
+        chosen = parse_label(reply, candidates)
+        if chosen is None:
+            with self._lock:
+                self.unparsed += 1
+            return [0.0] * len(candidates)
+        return [0.0 if i == chosen else UNCHOSEN for i in range(len(candidates))]
+
+    def _echo(self, texts: list[str]) -> dict:
+        body = {"model": self.name, "prompt": texts, "max_tokens": 0, "echo": True, "logprobs": 0, "temperature": 0}
+        response = self._request("completions", body, None)
+        for choice in response["choices"]:
+            if not (choice.get("logprobs") or {}).get("token_logprobs"):
+                raise TunewiseError(f"{self.name} at {self.config.base_url} returned no logprobs for echoed text")
+        return response
+
+    # -- requests ------------------------------------------------------------------------------------------------
+    def _request(self, endpoint: str, body: dict, prompt: str | None) -> dict:
+        key = ResponseCache.key(self.config.base_url, endpoint, body)
+        response = self.cache.get(key) if self.cache and self._use_cache else None
+        if response is None:
+            response = self.client.call(endpoint, body)
+            response = {"choices": response["choices"], "usage": response.get("usage")}
+            if self.cache:
+                self.cache.put(key, response)
+            fresh = True
+        else:
+            self.client.count_cached()
+            fresh = False
+        usage = response.get("usage") or {}
+        read = usage.get("prompt_tokens") or sum(estimate_tokens(t) for t in _texts(body))
+        generated = usage.get("completion_tokens") or 0
+        with self._lock:
+            for work in (self.work, self.spent) if fresh else (self.work,):
+                work.read_tokens += read
+                work.generated_tokens += generated
+            if prompt is not None and usage.get("prompt_tokens"):
+                self._counted[prompt] = usage["prompt_tokens"]
+        return response
+
+    def _each(self, one: Callable, items: list, desc: str) -> list:
+        """``one(item)`` for every item, ``max_concurrency`` at a time, in order, with a progress bar."""
+        if not items:
+            return []
+        bar = progress(total=len(items), desc=desc, unit="req")
+        with ThreadPoolExecutor(self.config.max_concurrency) as pool:
+            futures = {pool.submit(one, item): i for i, item in enumerate(items)}
+            results: list = [None] * len(items)
+            try:
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    bar.update(1)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+            finally:
+                bar.close()
+        return results
+
+
+def _texts(body: dict) -> list[str]:
+    if "messages" in body:
+        return [wire(body["messages"])]
+    return list(body["prompt"])
+
+
+def _cut(text: str, stops: list[str]) -> str:
+    cuts = [text.index(s) for s in stops if s in text]
+    return text[: min(cuts)] if cuts else text
