@@ -76,12 +76,19 @@ class APIBackend:
     def parameter_count(self) -> int:
         return 0  # not known for a remote model; it is priced by its tokens
 
-    def generate(self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "") -> list[str]:
+    def generate(
+        self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "", sampling=None
+    ) -> list[str]:
+        """Chat completions, greedy unless ``sampling`` (a served request's temperature, top_p and seed) says
+        otherwise; a sampled answer is cached under its seed, as the API repeats a seeded draw."""
         stops = [s for s in stop if s][:4]  # the OpenAI API takes at most four
+        draw = {"temperature": 0}
+        if sampling is not None and sampling.temperature > 0:
+            draw = {"temperature": sampling.temperature, "top_p": sampling.top_p, "seed": sampling.seed}
 
         def one(prompt: str) -> str:
             body = {"model": self.name, "messages": messages_of(prompt), "max_tokens": max_new_tokens}
-            body |= {"temperature": 0} | ({"stop": stops} if stops else {})
+            body |= draw | ({"stop": stops} if stops else {})
             response = self._request("chat", body, prompt)
             text = response["choices"][0]["message"]["content"] or ""
             return _cut(text, stops)
