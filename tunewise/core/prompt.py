@@ -21,6 +21,11 @@ class PromptProgram:
     reasoning: bool = False  # the model reasons first; the answer is read after its last "Answer:"
     max_new_tokens: int | None = None  # generation budget (default: the task's)
     demos_first_matter: bool = False  # the first demonstrations matter most (the nearest first): drop from the end
+    # Label scoring's correction (chosen by ``methods/calibration.py``, applied by ``core/label_scores.py``): each
+    # label's log-likelihood divided by its answer's token count when ``score_per_token``, plus
+    # ``score_bias[label]``. Off by default, so a program stored before these fields scores as it did.
+    score_per_token: bool = False
+    score_bias: dict[str, float] = field(default_factory=dict)
     # Per-request demonstrations (e.g. the nearest training examples); replaces ``demos`` when set.
     select_demos: Callable[[str], list[Demo]] | None = field(default=None, repr=False, compare=False)
 
@@ -57,6 +62,8 @@ class PromptProgram:
             "instruction_last": self.instruction_last,
             "max_new_tokens": self.max_new_tokens,
             "demos_first_matter": self.demos_first_matter,
+            "score_per_token": self.score_per_token,
+            "score_bias": self.score_bias,
         }
 
     @classmethod
@@ -68,4 +75,6 @@ class PromptProgram:
         program.instruction_last = data.get("instruction_last", False)
         program.max_new_tokens = data.get("max_new_tokens")
         program.demos_first_matter = data.get("demos_first_matter", False)
+        program.score_per_token = data.get("score_per_token", False)
+        program.score_bias = {label: float(bias) for label, bias in data.get("score_bias", {}).items()}
         return program

@@ -36,6 +36,7 @@ class Candidate:
     bias: dict | None = None  # {"slices", "gap"} when a bias probe is configured
     cross_validation: dict | None = None  # {"folds", "scores", "mean", "std"} when asked for
     sweep: dict | None = None  # the sweep this run won on validation: {"group", "params", "trials", ...}
+    train_label_counts: dict[str, int] | None = None  # label -> training examples (classification runs)
 
     @property
     def trained(self) -> bool:
@@ -78,4 +79,5 @@ def _candidate(store: Store, run: Run, sweep: dict | None, prices: PriceSheet, m
         sweep=sweep,
         cross_validation=measured.cross_validation,
         bias=measured.bias,
+        train_label_counts=(run.details or {}).get("task", {}).get("train_label_counts"),
     )

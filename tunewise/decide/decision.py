@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tunewise.core.stats import PairedTest
+from tunewise.decide.baseline import Reference
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.costs import BreakEven
 from tunewise.decide.settings import DecisionConfig
@@ -26,6 +27,7 @@ class Decision:
     break_evens: list[BreakEven] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
+    reference: Reference | None = None  # always answering train's majority label (classification); never a candidate
 
     @property
     def metric(self) -> str:

@@ -130,4 +130,17 @@ def _caveats(decision: Decision) -> list[str]:
             f"{chosen.method_id} makes as many errors as {', '.join(same)} on these {n} examples, so there is "
             "no difference to detect; the cheaper one is recommended."
         )
+    caveats += _below_reference(decision)
     return caveats
+
+
+def _below_reference(decision: Decision) -> list[str]:
+    """Said plainly when no method does better than a constant answer (the majority label of train)."""
+    ref = decision.reference
+    if ref is None or any(c.value > ref.value for c in decision.candidates):
+        return []
+    return [
+        f"No method beats always answering '{ref.label}' ({ref.metric} {ref.value:.2f}), the most frequent label "
+        "of the training split: a constant answer does as well as every method here (for prompt methods, try "
+        "calibration: auto)."
+    ]

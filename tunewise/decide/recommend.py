@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from tunewise.decide.baseline import majority_reference
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.costs import break_even
 from tunewise.decide.decision import Decision
@@ -27,6 +28,7 @@ def decide(
             decision.excluded.setdefault(candidate.method_id, []).extend(problems)
     eligible = [c for c in decision.candidates if c.method_id not in decision.excluded]
     comparable = [c for c in decision.candidates if c.method_id not in elsewhere]
+    decision.reference = majority_reference(comparable, labels, seed)
     decision.pareto = pareto_front(comparable, settings)
     decision.break_evens = [
         be

@@ -6,6 +6,7 @@ import numpy as np
 
 from tunewise.core.adapted import Adapted
 from tunewise.core.items import Item
+from tunewise.core.label_scores import label_scores
 from tunewise.core.results import Prediction
 from tunewise.evaluate.answers import extract_answer
 from tunewise.tasks.metrics import METRICS, exact_match
@@ -13,9 +14,9 @@ from tunewise.tasks.task import Task
 
 
 def predict_labels(adapted: Adapted, task: Task, items: list[Item], prompts: list[str], desc: str) -> list[Prediction]:
-    """Score every label as the continuation of each prompt; no generation and no free-text parsing."""
-    answers = [adapted.program.answer_for(label) for label in task.labels]  # label words, when verbalized
-    scores = adapted.backend.score(prompts, answers, desc=desc)
+    """Score every label as the continuation of each prompt (its label word, when verbalized), corrected as the
+    program says (calibration); no generation and no free-text parsing. The server scores with the same function."""
+    scores = label_scores(adapted.backend, adapted.program, task.labels, prompts, desc=desc)
     best = np.argmax(scores, axis=1)
     return [
         Prediction(

@@ -27,6 +27,8 @@ def decision_as_dict(experiment: str, decision: Decision) -> dict:
             }
             for c in decision.candidates
         ],
+        # Always answering train's majority label, on the same test targets: a reference, never a candidate.
+        "reference": decision.reference.as_dict() if decision.reference else None,
         "recommendation": chosen
         and {"method_id": chosen.method_id, "reasons": decision.reasons, "caveats": decision.caveats},
         "pareto": decision.pareto,

@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tunewise.core.format import human_bytes, human_count, p_value, usd
+from tunewise.decide.baseline import Reference
 from tunewise.decide.decision import Decision
 
 
@@ -73,7 +74,16 @@ def leaderboard_table(title: str, decision: Decision) -> Table:
             usd(costs.usd_per_1k_requests),
             style="bold" if mark else None,
         )
+    if decision.reference:
+        table.add_row(*reference_cells(decision.reference, len(columns), len(other_names)), style="dim")
     return table
+
+
+def reference_cells(reference: Reference, width: int, others: int) -> list[str]:
+    """The majority-label row: its name and primary metric with CI, no run, no costs; never a candidate."""
+    cells = [escape(reference.name), "-", f"{reference.value:.3f} [{reference.low:.3f}, {reference.high:.3f}]"]
+    cells += ["-"] * others + ["reference"]
+    return cells + ["-"] * (width - len(cells))
 
 
 def stability_cell(stability: dict | None) -> str:

@@ -9,6 +9,7 @@ import shutil
 import sys
 import time
 import traceback
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -143,6 +144,8 @@ def _store_result(session: Session, run_id: int, built: Built, folder: Path) -> 
         "metric": task.metric,
         "max_new_tokens": task.max_new_tokens,
         "stop": list(task.stop),
+        # The reference every classification leaderboard shows: always answering the majority label of train.
+        "train_label_counts": _label_counts(task, session.splits.train),
     }
     artifact_bytes = _save_atomically(adapted, folder)
     base = built.base
@@ -192,6 +195,14 @@ def _counted_since(record: dict, before: dict) -> dict:
             value = value - earlier
         counted[key] = value
     return counted
+
+
+def _label_counts(task, train) -> dict[str, int] | None:
+    """How often each label occurs in the training split, in the task's label order (None: no labels)."""
+    if not task.is_classification:
+        return None
+    counts = Counter(item.target for item in train)
+    return {label: counts[label] for label in task.labels}
 
 
 def _save_atomically(adapted: Adapted, folder: Path) -> int:

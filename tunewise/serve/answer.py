@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tunewise.core.fitting import fit_prompt
+from tunewise.core.label_scores import label_scores
 from tunewise.evaluate.predict import answer_reserve
 from tunewise.models.hf import Sampling, cut_at_stop
 from tunewise.serve.catalog import Served
@@ -72,11 +73,12 @@ def _budget(served: Served, max_tokens: int | None) -> int:
 
 
 def classify(served: Served, prompts: list[str], sampling: Sampling, n: int, top: int | None) -> list[list[Answer]]:
-    """The run's label for each prompt, scored over every label (sampled from their likelihoods only when the
-    client sets a temperature); logprobs are the labels' log-likelihoods."""
+    """The run's label for each prompt, scored over every label as evaluation scored it (the same function, with
+    the run's calibration), sampled from those scores only when the client sets a temperature; logprobs are the
+    labels' scores (their log-likelihoods, when the run is not calibrated)."""
     labels, program = served.task.labels, served.adapted.program
     words = [program.answer_for(label) for label in labels]
-    scores = served.adapted.backend.score(prompts, words)
+    scores = label_scores(served.adapted.backend, program, labels, prompts)
     rng = np.random.default_rng(sampling.seed)
     out = []
     for row in scores:

@@ -8,6 +8,7 @@ from typing import Literal
 from tunewise.core.adapted import Adapted, FitContext
 from tunewise.core.errors import TunewiseError
 from tunewise.methods.base import register
+from tunewise.methods.calibration import CalibrationSettings, calibrate, calibration_sections, check_calibration
 from tunewise.methods.few_shot.selection import POOL, NearestDemos, balanced_demos, load_pool, random_demos, save_pool
 from tunewise.methods.prompt import PromptSettings, base_program, check_prompt, load_prompt
 from tunewise.models.embeddings import ENCODERS, Embedder
@@ -16,7 +17,7 @@ FIXED = {"random": random_demos, "balanced": balanced_demos}
 
 
 @dataclass
-class FewShotConfig(PromptSettings):
+class FewShotConfig(PromptSettings, CalibrationSettings):
     k: int = field(default=4, metadata={"help": "number of training examples shown in the prompt"})
     selection: Literal["random", "balanced", "similar"] = field(
         default="random",
@@ -30,6 +31,7 @@ class FewShotConfig(PromptSettings):
 
     def __post_init__(self):
         PromptSettings.__post_init__(self)
+        CalibrationSettings.__post_init__(self)
         if self.k < 1:
             raise ValueError(f"k must be at least 1, got {self.k}")
         if self.order.startswith("nearest") != (self.selection == "similar"):
@@ -45,6 +47,7 @@ class FewShot:
     def check(self, config: FewShotConfig, task, splits) -> None:
         """Called before any model is loaded."""
         check_prompt(config, task)
+        check_calibration(config, task, splits)
         if config.k > len(splits.train):
             raise TunewiseError(
                 f"few_shot k={config.k} but the training split has {len(splits.train)} examples; "
@@ -76,7 +79,7 @@ class FewShot:
                 rng.shuffle(demos)
             program.demos = [(item.input, item.target) for item in demos]
             details["demo_origins"] = [item.origin for item in demos]
-        return adapted
+        return calibrate(adapted, task, splits, config, ctx)  # after the demonstrations: they move the prior
 
     def load(self, base, task, directory: Path) -> Adapted:
         adapted = load_prompt("few_shot", base, directory)
@@ -89,7 +92,7 @@ class FewShot:
         return adapted
 
     def summary(self, details: dict) -> list:
-        return []
+        return calibration_sections(details)
 
 
 def _embed(encoder: str):
