@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tunewise.core.typed import MODEL_REF
+from tunewise.methods.calibration import CalibrationSettings
 from tunewise.methods.prompt import PromptSettings
 
 
@@ -36,7 +37,8 @@ class SearchSettings:
 
 
 @dataclass
-class PromptSearchConfig(PromptSettings, SearchSettings):
+class PromptSearchConfig(PromptSettings, SearchSettings, CalibrationSettings):
     def __post_init__(self):
         PromptSettings.__post_init__(self)
         SearchSettings.__post_init__(self)
+        CalibrationSettings.__post_init__(self)

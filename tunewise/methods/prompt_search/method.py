@@ -5,6 +5,7 @@ from pathlib import Path
 from tunewise.core.adapted import Adapted, FitContext
 from tunewise.core.sections import Section
 from tunewise.methods.base import register
+from tunewise.methods.calibration import calibrate, calibration_sections, check_calibration
 from tunewise.methods.prompt import check_prompt, load_prompt
 from tunewise.methods.prompt_search.config import PromptSearchConfig
 from tunewise.methods.prompt_search.search import search_prompt
@@ -18,15 +19,17 @@ class PromptSearch:
 
     def check(self, config: PromptSearchConfig, task, splits) -> None:
         check_prompt(config, task)
+        check_calibration(config, task, splits)
 
     def folds(self, config: PromptSearchConfig) -> None:
         return None  # nothing is trained
 
     def fit(self, base, task, splits, config: PromptSearchConfig, ctx: FitContext) -> Adapted:
-        return search_prompt(base, task, splits, config, config, ctx)
+        # The winner's label scores are calibrated after the search (its test check is the search's own gain).
+        return calibrate(search_prompt(base, task, splits, config, config, ctx), task, splits, config, ctx)
 
     def load(self, base, task, directory: Path) -> Adapted:
         return load_prompt("prompt_search", base, directory)
 
     def summary(self, details: dict) -> list[Section]:
-        return search_sections(details)
+        return search_sections(details) + calibration_sections(details)
