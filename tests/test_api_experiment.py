@@ -8,9 +8,10 @@ from click.testing import CliRunner
 
 from tests.scripted_api import ScriptedAPI
 from tunewise.cli import cli
-from tunewise.core.errors import ConfigError
+from tunewise.core.errors import ConfigError, TunewiseError
 from tunewise.decide.load import decision_for
 from tunewise.run.config import load_experiment
+from tunewise.serve.export import export_run
 from tunewise.store import Store
 
 SECRET = "sk-test-NEVER-STORED-4242"
@@ -68,6 +69,8 @@ def test_api_model_methods_run_are_priced_per_token_and_never_store_the_key(
     assert costs["api_zero_shot"].billing.startswith("scripted tokens at $0.15/$0.6")
     assert costs["api_zero_shot"].usd_per_1k_requests > 0 and costs["api_zero_shot"].build_usd == 0
     assert costs["distill"].build_usd > costs["zero_shot"].build_usd
+    with pytest.raises(TunewiseError, match="behind an API: it has no weights to export"):
+        export_run(Store(), api_run.id, tmp_path / "export", "merged")
     # The key is in no file tunewise wrote and no output it printed.
     for file in isolated_home.rglob("*"):
         if file.is_file():

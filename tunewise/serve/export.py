@@ -37,6 +37,11 @@ def export_run(store: Store, run_id: int, out: Path, fmt: str) -> Path:
         raise TunewiseError(f"{out} exists and is not empty; give a new folder with -o")
     run, experiment = store.run(run_id)
     (served,) = served_runs(store, str(run_id))
+    if served.adapted.backend.bills_tokens:
+        raise TunewiseError(
+            f"run #{run_id} prompts {served.adapted.backend.name} behind an API: it has no weights to export; "
+            f"its prompt program is in `tunewise show {run_id}`, and `tunewise serve {run_id}` serves it"
+        )
     staging = out.with_name(f".{out.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     try:
