@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from tests.scripted_api import ScriptedAPI
 from tunewise.cli import cli
 from tunewise.core.errors import ConfigError, TunewiseError
 from tunewise.decide.load import decision_for
 from tunewise.run.config import load_experiment
+from tunewise.serve.app import create_app
+from tunewise.serve.catalog import served_runs
 from tunewise.serve.export import export_run
 from tunewise.store import Store
 
@@ -55,6 +58,13 @@ def test_api_model_methods_run_are_priced_per_token_and_never_store_the_key(
         assert again.exit_code == 0, again.output
         # Every answer came from the cache; only latency is measured on real requests (8 per API-model run).
         assert len(api.hits) - sent == 2 * 8
+        # The API-model run is served as measured: its prompt program, its labels scored through the API.
+        client = TestClient(create_app(served_runs(Store(), "api")), base_url="http://127.0.0.1")
+        ask = {"model": "api/api_zero_shot", "messages": [{"role": "user", "content": "a superb film"}]}
+        reply = client.post("/v1/chat/completions", json=ask)
+        assert reply.status_code == 200 and reply.json()["choices"][0]["message"]["content"] == "fresh"
+        refused = client.post("/v1/completions", json={"model": "api/api_zero_shot", "prompt": "x"})
+        assert refused.status_code == 400 and "behind an API" in refused.json()["error"]["message"]
     runs = {run.method_id: run for run in Store().latest_completed("api")}
     assert set(runs) == {"api_zero_shot", "api_few_shot", "distill", "zero_shot"}
     api_run = runs["api_zero_shot"]

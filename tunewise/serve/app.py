@@ -68,6 +68,8 @@ def create_app(
             prompt = await run_in_threadpool(answer.chat_prompt, model, request.messages, room)
         else:  # short ones inline, so requests of one moment reach the batcher together
             prompt = answer.chat_prompt(model, request.messages, room)
+        if request.stream and model.adapted.backend.bills_tokens and not model.task.is_classification:
+            raise answer.BadRequest("stream is not offered for runs on a model behind an API; set it false", "stream")
         if request.stream:
             return StreamingResponse(
                 chat_stream(app.state.batcher, model, request, prompt, sampling),
@@ -202,6 +204,10 @@ def _sampling(request) -> Sampling:
 
 def _check_completion(model: Served, request: CompletionRequest) -> None:
     backend = model.adapted.backend
+    if backend.bills_tokens:
+        raise answer.BadRequest(
+            "/v1/completions is not offered for runs on a model behind an API; use /v1/chat/completions", "model"
+        )
     if len(request.prompts()) * request.n > MAX_COMPLETIONS:
         raise answer.BadRequest(f"at most {MAX_COMPLETIONS} prompts x n per request", "prompt")
     if request.logprobs is not None and backend.prefix is not None:
