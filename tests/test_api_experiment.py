@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from tests.scripted_api import ScriptedAPI
 from tunewise.cli import cli
 from tunewise.core.errors import ConfigError, TunewiseError
+from tunewise.decide.costs import cost_profile
 from tunewise.decide.load import decision_for
+from tunewise.decide.settings import PriceSheet, TokenPrice
 from tunewise.run.config import load_experiment
 from tunewise.serve.app import create_app
 from tunewise.serve.catalog import served_runs
@@ -101,3 +103,20 @@ def test_models_are_checked_before_anything_runs(tmp_path, sentiment_jsonl, tiny
     assert "methods[1].model: no model 'stronger'" in message and "strong" in message
     assert "lora trains weights, which needs a local model" in message
     assert "no token price for the API model 'scripted'" in message
+
+
+def test_a_local_model_named_like_a_priced_api_model_is_priced_by_its_compute():
+    cost = {
+        "train_seconds": 0.0,
+        "trainable_params": 0,
+        "artifact_bytes": 1,
+        "seconds_per_example": 0.36,
+        "prompt_tokens_per_request": 1000,
+        "read_tokens_per_request": 2000,
+        "generated_tokens_per_request": 0,
+        "model": "same-name",
+    }
+    prices = PriceSheet(cpu_hour_usd=1.0, models={"same-name": TokenPrice(1.0, 1.0)})
+    assert cost_profile(cost | {"bills_tokens": True}, {}, None, prices).usd_per_1k_requests == pytest.approx(2.0)
+    local = cost_profile(cost | {"bills_tokens": False}, {}, None, prices)
+    assert local.billing == "measured wall clock" and local.usd_per_1k_requests == pytest.approx(0.1)

@@ -57,7 +57,9 @@ def cost_profile(cost: dict, environment: dict, model_name: str | None, prices: 
     speed = Throughput(**cost["throughput"]) if cost.get("throughput") else None
     build_compute = _build_seconds(cost, speed) if speed else None
     model = cost.get("model") or model_name or ""
-    token_price = prices.models.get(model)
+    # A run says whether its model bills per token; a local model that shares an API model's name is never
+    # priced as one. Runs from before 0.3 say nothing: their model is priced per token if the sheet names it.
+    token_price = prices.models.get(model) if cost.get("bills_tokens", "bills_tokens" not in cost) else None
     if token_price:
         seconds = cost["seconds_per_example"]
         billing = (
