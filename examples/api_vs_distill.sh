@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Serve a model over the OpenAI API on 127.0.0.1:8100, run examples/api_vs_distill.yaml against it, stop it.
+# The demo's runs (made first if needed) served over the OpenAI API on 127.0.0.1:8100 as the "strong model",
+# examples/api_vs_distill.yaml run against them, the server stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-"$BIN/tunewise" serve --model smollm2-135m-instruct --port 8100 &
+"$BIN/tunewise" run examples/rotten_tomatoes.yaml   # skips what is already completed
+"$BIN/tunewise" serve rotten_tomatoes_demo --port 8100 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 "$BIN/python" - <<'PY'

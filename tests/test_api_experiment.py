@@ -10,10 +10,12 @@ from fastapi.testclient import TestClient
 from tests.scripted_api import ScriptedAPI
 from tunewise.cli import cli
 from tunewise.core.errors import ConfigError, TunewiseError
+from tunewise.core.items import Splits
 from tunewise.decide.costs import cost_profile
 from tunewise.decide.load import decision_for
 from tunewise.decide.settings import PriceSheet, TokenPrice
 from tunewise.run.config import load_experiment
+from tunewise.run.experiment import run_fingerprint
 from tunewise.serve.app import create_app
 from tunewise.serve.catalog import served_runs
 from tunewise.serve.export import export_run
@@ -120,3 +122,11 @@ def test_a_local_model_named_like_a_priced_api_model_is_priced_by_its_compute():
     assert cost_profile(cost | {"bills_tokens": True}, {}, None, prices).usd_per_1k_requests == pytest.approx(2.0)
     local = cost_profile(cost | {"bills_tokens": False}, {}, None, prices)
     assert local.billing == "measured wall clock" and local.usd_per_1k_requests == pytest.approx(0.1)
+
+
+def test_a_changed_api_model_runs_its_methods_again(tmp_path, sentiment_jsonl, tiny_model_dir):
+    first = load_experiment(write(tmp_path, sentiment_jsonl, tiny_model_dir, "http://127.0.0.1:9/v1"))
+    moved = load_experiment(write(tmp_path, sentiment_jsonl, tiny_model_dir, "http://127.0.0.1:10/v1"))
+    splits = Splits(train=[], validation=[], test=[])
+    keys = [[run_fingerprint(c, e, splits) for e in c.entries] for c in (first, moved)]
+    assert all(a != b for a, b in zip(*keys, strict=True))  # every entry may use the named model

@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from tunewise import __version__
 from tunewise.core.items import Splits
-from tunewise.run.config import ExperimentConfig, MethodEntry, snapshot
+from tunewise.run.config import ExperimentConfig, MethodEntry, entry_model, snapshot
 from tunewise.run.data_check import check_data, log_quality
 from tunewise.run.method_run import Outcome, run_method
 from tunewise.run.prepare import prepare
@@ -51,9 +51,12 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
 
 
 def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits) -> str:
-    """Identifies a result: same code release, method settings, task, model, budget, seed and data."""
+    """Identifies a result: same code release, method settings, task, model (the entry's own, and every named
+    model a teacher or proposer may use), budget, seed and data."""
     data = [(i.input, i.target) for part in splits.parts().values() for i in part]
-    settings = [asdict(entry.params), asdict(config.task), asdict(config.model), asdict(config.budget)]
+    model = asdict(entry_model(config, entry.id))
+    named = {name: asdict(m) for name, m in config.models.items()}
+    settings = [asdict(entry.params), asdict(config.task), model, *([named] if named else []), asdict(config.budget)]
     return fingerprint([__version__, entry.method, *settings, config.seed, fingerprint(data)])
 
 
