@@ -78,6 +78,8 @@ def test_api_model_methods_run_are_priced_per_token_and_never_store_the_key(
     # The distilled student's build paid for the teacher's tokens.
     teacher_work = [w for w in runs["distill"].cost["other_work"] if w["model"] == "scripted"]
     assert teacher_work and teacher_work[0]["bills_tokens"] and teacher_work[0]["read_tokens"] > 0
+    # ... but not for checking the teacher on the test split, which is measurement (kept apart, and shown).
+    assert runs["distill"].details["teacher"]["test_check_work"]["read_tokens"] > 0
     decision = decision_for(Store(), "api")
     costs = {c.method_id: c.costs for c in decision.candidates}
     assert costs["api_zero_shot"].billing.startswith("scripted tokens at $0.15/$0.6")

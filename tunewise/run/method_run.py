@@ -119,8 +119,9 @@ def _fit_and_measure(
     fit_work = base.work.since(work_before).since(Work(**adapted.details.pop("measurement_work", {})))
     # Work on other models (teachers, proposers) is part of the build: what the method loaded itself and what
     # the experiment's named models did for it.
+    measured_only = adapted.details.pop("measurement_work_of", {})  # e.g. a teacher's own test-split check
     adapted.details["other_work"] = adapted.details.get("other_work", []) + session.models.used_since(
-        others_before, base
+        others_before, base, measured_only
     )
     # A resumed run's build time includes the training its killed process had done.
     train_seconds = time.perf_counter() - started + adapted.details.get("training", {}).get("seconds_before_resume", 0)

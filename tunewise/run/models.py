@@ -61,11 +61,12 @@ class ModelPool:
     def snapshot(self) -> dict[str, Work]:
         return {name: backend.work.copy() for name, backend in self.loaded.items()}
 
-    def used_since(self, before: dict[str, Work], base: Backend) -> list[dict]:
-        """Work each model other than ``base`` did since ``before``: a method's teachers and proposers."""
+    def used_since(self, before: dict[str, Work], base: Backend, measured: dict | None = None) -> list[dict]:
+        """Work each model other than ``base`` did since ``before`` for a method (its teachers and proposers),
+        less what the method reports as measurement only (``measured``: model name -> work)."""
         used = []
         for name, backend in self.loaded.items():
-            work = backend.work.since(before.get(name, Work()))
+            work = backend.work.since(before.get(name, Work())).since(Work(**(measured or {}).get(backend.name, {})))
             if backend is not base and (work.read_tokens or work.generated_tokens):
                 entry = {"model": backend.name, "params": backend.parameter_count()}
                 used.append(entry | {"bills_tokens": backend.bills_tokens} | work.as_dict())

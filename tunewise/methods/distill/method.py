@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
-from tunewise.core.backend import other_work
+from tunewise.core.backend import Work, other_work
 from tunewise.core.errors import TunewiseError
 from tunewise.core.items import Item
 from tunewise.core.sections import Section
@@ -56,7 +56,13 @@ class Distill:
         if not taught:
             raise TunewiseError("distill: the teacher gave no usable answer; check its prompt or pick another teacher")
         record |= {"train_inputs": len(splits.train), "unlabeled_inputs": len(inputs) - len(splits.train)}
-        details = {"teacher": record, "other_work": other_work(teacher_backend, base) if loaded_here else []}
+        checked = Work(**record["test_check_work"])
+        details = {"teacher": record, "measurement_work_of": {teacher_backend.name: record["test_check_work"]}}
+        if teacher_backend is base:  # the base's own work: the runner subtracts it from the build
+            details = {"teacher": record, "measurement_work": record["test_check_work"]}
+        elif loaded_here:  # a teacher this method loaded reports its own work, less its test check
+            details["other_work"] = [w | _less(w, checked) for w in other_work(teacher_backend, base)]
+            del details["measurement_work_of"]
         student_splits = dataclasses.replace(splits, train=taught)
         return train_lora("distill", base, task, student_splits, config, ctx, details)
 
@@ -73,3 +79,10 @@ def unlabeled_inputs(config: DistillSettings, task) -> list[Item]:
         return []
     examples = load_examples(Path(config.unlabeled))[: config.unlabeled_limit]
     return [Item(task.render_input(example), "", f"{example.source}:{example.line}") for example in examples]
+
+
+def _less(work: dict, checked: Work) -> dict:
+    return {
+        "read_tokens": work["read_tokens"] - checked.read_tokens,
+        "generated_tokens": work["generated_tokens"] - checked.generated_tokens,
+    }

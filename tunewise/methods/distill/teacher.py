@@ -71,7 +71,9 @@ def label(teacher: Adapted, task, inputs: list[Item], test: list[Item], ctx: Fit
     started = time.perf_counter()
     answers = [p.prediction for p in ctx.predict(teacher, inputs, desc="distill: teacher answers")]
     seconds = time.perf_counter() - started
+    before = teacher.backend.work.copy()
     quality = ctx.evaluate(teacher, test, desc="distill: teacher on test")
+    checked = teacher.backend.work.since(before)  # measuring the teacher is not part of building the student
     gold = [(answer, item.target) for answer, item in zip(answers, inputs, strict=True) if item.target]
     record = {
         "model": teacher.backend.name,
@@ -84,6 +86,7 @@ def label(teacher: Adapted, task, inputs: list[Item], test: list[Item], ctx: Fit
         "label_seconds": seconds,
         "seconds_per_example": quality.cost["seconds_per_example"],
         "prompt_tokens_per_request": quality.cost["prompt_tokens_per_request"],
+        "test_check_work": checked.as_dict(),
     }
     return answers, record
 
