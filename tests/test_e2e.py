@@ -46,8 +46,10 @@ def test_real_model_comparison(tmp_path):
     (tmp_path / "e2e.yaml").write_text(EXPERIMENT)
     result = tunewise("run", "e2e.yaml", "--report", "e2e.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = {line.split("│")[1].strip(" ★"): line for line in result.stdout.splitlines() if line.count("│") > 5}
+    lines = [line.split("│") for line in result.stdout.splitlines() if line.count("│") > 5]
+    rows = {cells[1].strip(" ★"): "│".join(cells) for cells in lines if cells[2].strip().startswith("#")}
     assert {"zero_shot", "few_shot", "lora"} <= set(rows)
+    assert any("always 'fresh'" in "│".join(cells) for cells in lines)  # the majority-label reference row
     for line in rows.values():
         accuracy = float(line.split("│")[3].split()[0])
         assert 0.0 <= accuracy <= 1.0
