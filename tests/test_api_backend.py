@@ -9,8 +9,8 @@ import time
 
 import numpy as np
 import pytest
+from scripted_api import ScriptedAPI
 
-from tests.scripted_api import ScriptedAPI
 from tunewise.core.errors import InputError, TunewiseError
 from tunewise.models.api import ApiConfig, load_api
 from tunewise.models.api.text import as_text, parse_label, wire

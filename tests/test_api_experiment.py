@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from scripted_api import ScriptedAPI
 
-from tests.scripted_api import ScriptedAPI
 from tunewise.cli import cli
 from tunewise.core.errors import ConfigError, TunewiseError
 from tunewise.core.items import Splits

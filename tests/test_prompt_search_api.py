@@ -6,8 +6,8 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
+from scripted_api import PRAISE, ScriptedAPI
 
-from tests.scripted_api import PRAISE, ScriptedAPI
 from tunewise.core.backend import Work
 from tunewise.core.budget import BudgetConfig
 from tunewise.data import load_examples, split_examples
