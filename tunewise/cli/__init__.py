@@ -52,7 +52,7 @@ COMMANDS = {
     ),
     "serve": (
         "tunewise.cli.serve:serve",
-        "Serve a run, or an experiment's runs, over the OpenAI API on 127.0.0.1.",
+        "Serve a run, an experiment's runs or a base model (--model), over the OpenAI API on 127.0.0.1.",
     ),
     "chat": (
         "tunewise.cli.chat:chat",

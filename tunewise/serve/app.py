@@ -82,7 +82,7 @@ def create_app(
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model.model_id,
-            "system_fingerprint": f"tunewise-{__version__}-run{model.run_id}",
+            "system_fingerprint": f"tunewise-{__version__}-{_build(model)}",
             "choices": [
                 {
                     "index": i,
@@ -189,8 +189,13 @@ def _model(s: Served) -> dict:
 
 
 def _named(model: Served) -> dict:
-    name = f"{model.model_id} (run #{model.run_id}, {model.method})"
+    what = "base model, untuned" if model.run_id is None else f"run #{model.run_id}, {model.method}"
+    name = f"{model.model_id} ({what})"
     return {"X-Tunewise-Model": name.encode("ascii", "backslashreplace").decode("ascii")}  # headers are latin-1
+
+
+def _build(model: Served) -> str:
+    return "base" if model.run_id is None else f"run{model.run_id}"  # a base model served as it is: no run
 
 
 def _sampling(request) -> Sampling:

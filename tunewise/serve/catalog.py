@@ -23,7 +23,7 @@ from tunewise.tasks.task import Task
 @dataclass
 class Served:
     model_id: str  # "experiment/method_id"
-    run_id: int
+    run_id: int | None  # None: a base model served as it is (`tunewise serve --model`, serve/base_model.py)
     experiment: str
     method: str
     adapted: Adapted
