@@ -8,6 +8,7 @@ something to rank."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -86,7 +87,8 @@ class ScriptedAPI:
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
+                    self.wfile.write(data)
 
         return Handler
 

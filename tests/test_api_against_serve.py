@@ -69,7 +69,9 @@ def test_scores_generations_and_counts_match_the_model_in_process(served, tiny_m
     assert scores == pytest.approx(tiny_backend.score([local_prompt], labels), abs=1e-3)
 
     assert api.generate([wire(MESSAGES)], 12, ()) == tiny_backend.generate([local_prompt], 12, ())
-    assert api.count_tokens(wire(MESSAGES)) == tiny_backend.count_tokens(local_prompt)  # from the server's usage
+    before = api.spent.read_tokens
+    api.generate([wire(MESSAGES)], 1, ())
+    assert api.spent.read_tokens - before == tiny_backend.count_tokens(local_prompt)  # billed: the server's usage
     assert api.work.generated_tokens > 0 and api.spent.read_tokens == api.work.read_tokens
 
     text = "the plot is clever and the acting superb"

@@ -14,6 +14,7 @@ from scripted_api import ScriptedAPI
 from tunewise.core.errors import InputError, TunewiseError
 from tunewise.models.api import ApiConfig, load_api
 from tunewise.models.api.text import as_text, parse_label, wire
+from tunewise.models.hf import Sampling
 
 
 def backend(api: ScriptedAPI, **settings):
@@ -128,9 +129,35 @@ def test_the_key_comes_from_the_named_variable_and_is_sent_only_as_a_header(monk
         backend(api, api_key_env="SCRIPTED_KEY")
 
 
-def test_the_key_itself_in_the_experiment_file_is_refused():
-    with pytest.raises(ValueError, match="never put the key itself"):
+def test_the_key_itself_in_the_experiment_file_is_refused_without_showing_it():
+    with pytest.raises(ValueError, match="never put the key itself") as error:
         ApiConfig(base_url="http://127.0.0.1:1/v1", model="m", api_key_env="sk-abc-123")
+    assert "sk-abc" not in str(error.value)
+    with pytest.raises(ValueError, match="must not carry credentials"):
+        ApiConfig(base_url="https://user:sk-abc@example.com/v1", model="m")
+
+
+def test_a_failing_probe_is_an_error_not_a_silent_switch_to_reading_replies():
+    with ScriptedAPI() as api:
+        api.fail(401)
+        with pytest.raises(TunewiseError, match="HTTP 401"):
+            backend(api).score([chat("good")], ["positive", "negative"])
+
+
+def test_sampled_answers_are_not_cached_and_each_copy_draws_with_its_own_seed():
+    with ScriptedAPI() as api:
+        model = backend(api)
+        model.generate([chat("good"), chat("good")], 8, (), sampling=Sampling(0.7, 1.0, 5))
+        model.generate([chat("good")], 8, (), sampling=Sampling(0.7, 1.0, 5))
+        assert sorted(hit["body"]["seed"] for hit in api.hits) == [5, 5, 6]  # two copies: 5 and 6; again: 5
+        assert model.client.stats.cached == 0
+
+
+def test_every_stop_sequence_cuts_though_only_four_are_sent():
+    with ScriptedAPI() as api:
+        stops = ["x1", "x2", "x3", "x4", "ti"]
+        assert backend(api).generate([chat("good")], 8, stops) == ["posi"]
+        assert api.hits[0]["body"]["stop"] == stops[:4]
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,12 @@ def test_api_model_methods_run_are_priced_per_token_and_never_store_the_key(
     assert SECRET not in result.output + again.output
 
 
+def test_base_is_not_a_name_for_a_model(tmp_path, sentiment_jsonl, tiny_model_dir):
+    text = EXPERIMENT.replace("  strong: {{api", "  base: {{api")
+    with pytest.raises(ConfigError, match="'base' means a method's own base model"):
+        load_experiment(write(tmp_path, sentiment_jsonl, tiny_model_dir, "http://127.0.0.1:9/v1", text))
+
+
 def test_models_are_checked_before_anything_runs(tmp_path, sentiment_jsonl, tiny_model_dir):
     bad = EXPERIMENT.replace("model: strong, k: 2", "model: stronger, k: 2").replace(
         "  - {{method: zero_shot}}\n", "  - {{method: lora, id: api_lora, model: strong}}\n"
@@ -130,5 +136,16 @@ def test_a_changed_api_model_runs_its_methods_again(tmp_path, sentiment_jsonl, t
     first = load_experiment(write(tmp_path, sentiment_jsonl, tiny_model_dir, "http://127.0.0.1:9/v1"))
     moved = load_experiment(write(tmp_path, sentiment_jsonl, tiny_model_dir, "http://127.0.0.1:10/v1"))
     splits = Splits(train=[], validation=[], test=[])
-    keys = [[run_fingerprint(c, e, splits) for e in c.entries] for c in (first, moved)]
-    assert all(a != b for a, b in zip(*keys, strict=True))  # every entry may use the named model
+    faster = load_experiment(
+        write(
+            tmp_path,
+            sentiment_jsonl,
+            tiny_model_dir,
+            "http://127.0.0.1:9/v1",
+            EXPERIMENT.replace("backoff_s: 0.01", "backoff_s: 0.01, max_concurrency: 16, timeout_s: 5"),
+        )
+    )
+    keys = [[run_fingerprint(c, e, splits) for e in c.entries] for c in (first, moved, faster)]
+    # The entries that use the API model (as base or teacher) run again; the local zero_shot does not.
+    assert [a != b for a, b in zip(keys[0], keys[1], strict=True)] == [True, True, True, False]
+    assert keys[0] == keys[2]  # how fast or how often it is asked does not change a result

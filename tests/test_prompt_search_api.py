@@ -85,9 +85,17 @@ def test_when_the_base_gets_none_right_the_proposers_answers_become_demonstratio
 def test_a_dollar_budget_stops_the_search(sentiment_jsonl):
     with ScriptedAPI() as api:
         method, task, splits, ctx, config = setup(sentiment_jsonl, api, max_usd=0.001, templates=True)
-        spent = iter([0.0, 0.0005, 0.002, 0.002, 0.002, 0.002, 0.002, 0.002])
+        spent = iter([0.0005, 0.002, 0.002, 0.002, 0.002, 0.002, 0.002, 0.002])
         ctx.spent_usd = lambda: next(spent)
         adapted = method.fit(Contrarian(), task, splits, config, ctx)
     summary = adapted.details["search_summary"]
     assert summary["evaluations"] == 2 and summary["stopped_by"] == "dollars"
     assert "the $ budget stopped it" in method.summary(adapted.describe())[0].title
+
+
+def test_a_budget_spent_before_the_start_still_scores_the_starting_prompt(sentiment_jsonl):
+    with ScriptedAPI() as api:
+        method, task, splits, ctx, config = setup(sentiment_jsonl, api, max_usd=0.0)
+        adapted = method.fit(Contrarian(), task, splits, config, ctx)
+    summary = adapted.details["search_summary"]
+    assert summary["evaluations"] == 1 and summary["stopped_by"] == "dollars"

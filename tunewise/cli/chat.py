@@ -50,6 +50,10 @@ async def _reply(batcher: Batcher, served, history: list[Message], temperature: 
         scores = ", ".join(f"{alt['token']} {alt['logprob']:.2f}" for alt in choice.logprobs[0]["top_logprobs"])
         out.print(f"[bold]{escape(choice.text)}[/]  [dim](log-likelihoods: {escape(scores)})[/]")
         return choice.text
+    if served.adapted.backend.bills_tokens:  # a model behind an API: its whole answer, nothing to stream
+        text = answer.generate(served, [prompt], answer.reserve(served, None), None, sampling)[0].text
+        out.print(escape(text))
+        return text
     text = ""
     async for piece, _ in generated_pieces(batcher, served, request, prompt, sampling):
         text += piece

@@ -69,6 +69,9 @@ def cost_profile(cost: dict, environment: dict, model_name: str | None, prices: 
         read = cost["read_tokens_per_request"] if billed else cost["prompt_tokens_per_request"]
         written = cost["generated_tokens_per_request"] if billed else cost.get("completion_tokens_per_request", 0.0)
         per_request = token_price.usd(read, written)
+    elif cost.get("bills_tokens"):  # billed per token, but the sheet has no price for it (any more)
+        seconds, per_request = cost["seconds_per_example"], 0.0
+        billing = f"unpriced: no token price for {model} (add it under prices.models)"
     else:
         seconds = _request_seconds(cost, speed) if speed else cost["seconds_per_example"]
         billing = f"counted work on {record['hardware']}" if speed else "measured wall clock"

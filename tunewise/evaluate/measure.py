@@ -19,7 +19,7 @@ from tunewise.tasks.task import Task
 
 class Measurer:
     """Measures adapted models on one test split; the base model's general-text perplexity (the forgetting
-    baseline) is computed once, the first time a tuned model needs it."""
+    baseline) is computed once per base model, the first time a model tuned from it needs it."""
 
     def __init__(
         self,
@@ -34,26 +34,28 @@ class Measurer:
     ):
         self.task, self.test, self.seed, self.base = task, test, seed, base
         self.stability, self.forgetting, self.bias = stability, forgetting, bias
-        self._general: tuple[list[str], float] | None = None
+        self._general: dict[int, tuple[list[str], float]] = {}  # id(base) -> texts, perplexity
 
-    def measure(self, adapted: Adapted, desc: str) -> tuple[Evaluation, Measurements]:
+    def measure(self, adapted: Adapted, desc: str, base: Backend | None = None) -> tuple[Evaluation, Measurements]:
+        """``base``: the model ``adapted`` was tuned from (default: the experiment's)."""
         result = evaluate(adapted, self.task, self.test, desc=f"{desc}: test", seed=self.seed)
         result.cost.update(request_latency(adapted, self.task, self.test))
         measured = Measurements(
             stability=prompt_stability(adapted, self.task, self.test, self.stability, self.seed),
-            forgetting=self._forgetting(adapted),
+            forgetting=self._forgetting(adapted, base or self.base),
             bias=bias_probe(self.bias, self.task, self.test, result.predictions, self.seed),
             context_cut=result.cut or None,
         )
         return result, measured
 
-    def _forgetting(self, adapted: Adapted) -> dict | None:
-        """The tuned model's forgetting score; None when it learned nothing or the check is off."""
+    def _forgetting(self, adapted: Adapted, base: Backend) -> dict | None:
+        """The tuned model's forgetting score against its own base; None when it learned nothing or the check is
+        off."""
         count = self.forgetting.texts
         if not adapted.trainable_params or not count:
             return None
-        if self._general is None:
+        if id(base) not in self._general:
             texts = general_text(count, self.seed)
-            self._general = texts, perplexity(self.base, texts, desc="base model: general text")[0]
-        texts, before = self._general
+            self._general[id(base)] = texts, perplexity(base, texts, desc="base model: general text")[0]
+        texts, before = self._general[id(base)]
         return forgetting(before, adapted, texts)

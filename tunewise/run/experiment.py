@@ -10,9 +10,11 @@ from dataclasses import asdict
 
 from tunewise import __version__
 from tunewise.core.items import Splits
+from tunewise.models.config import ModelConfig
 from tunewise.run.config import ExperimentConfig, MethodEntry, entry_model, snapshot
 from tunewise.run.data_check import check_data, log_quality
 from tunewise.run.method_run import Outcome, run_method
+from tunewise.run.model_checks import model_refs
 from tunewise.run.prepare import prepare
 from tunewise.run.session import open_session
 from tunewise.run.sweep import SweepClock
@@ -54,10 +56,21 @@ def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits
     """Identifies a result: same code release, method settings, task, model (the entry's own, and every named
     model a teacher or proposer may use), budget, seed and data."""
     data = [(i.input, i.target) for part in splits.parts().values() for i in part]
-    model = asdict(entry_model(config, entry.id))
-    named = {name: asdict(m) for name, m in config.models.items()}
+    model = identity(entry_model(config, entry.id))
+    used = {value for _, value in model_refs(entry.params) if value in config.models}
+    named = {name: identity(config.models[name]) for name in sorted(used)}
     settings = [asdict(entry.params), asdict(config.task), model, *([named] if named else []), asdict(config.budget)]
     return fingerprint([__version__, entry.method, *settings, config.seed, fingerprint(data)])
+
+
+def identity(model: ModelConfig) -> dict:
+    """What makes a model's answers what they are: an API model's server, name and scoring, not how fast or how
+    often it is asked (concurrency, timeouts, retries, the cache), which do not change a result."""
+    data = asdict(model)
+    if model.api:
+        kept = ("base_url", "model", "label_scoring", "chat_format", "cache_namespace")
+        data["api"] = {key: data["api"][key] for key in kept}
+    return data
 
 
 def fingerprint(value) -> str:

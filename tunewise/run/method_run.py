@@ -98,7 +98,6 @@ def _fit_and_measure(
     method, task, splits, seed = METHODS.get(entry.method), session.task, session.splits, session.config.seed
     base = session.base_for(entry)
     _seed_everything(seed)
-    spent = session.models.spending(base, session.config.prices.models)
     ctx = fit_context(
         task,
         splits,
@@ -108,11 +107,11 @@ def _fit_and_measure(
         checkpoint_dir=folder / "checkpoints",
         resume_from=resume_from,
         models=session.models.get,
-        spent_usd=spent,
     )
     # Cross-validation measures the method, it does not build it: its time is kept apart from the build cost.
     cross_validation = cross_validate(method, base, task, splits, entry.params, ctx)
     started, work_before, others_before = time.perf_counter(), base.work.copy(), session.models.snapshot()
+    ctx.spent_usd = session.models.spending(base, session.config.prices.models)  # the build's own dollars
     device_before = base.placement.record()
     adapted = method.fit(base, task, splits, entry.params, ctx)
     # What the method evaluated only to report (e.g. prompt search's test check) is not part of the build.
@@ -125,7 +124,7 @@ def _fit_and_measure(
     )
     # A resumed run's build time includes the training its killed process had done.
     train_seconds = time.perf_counter() - started + adapted.details.get("training", {}).get("seconds_before_resume", 0)
-    result, measured = session.measurer.measure(adapted, entry.id)
+    result, measured = session.measurer.measure(adapted, entry.id, base)
     trial = entry.trial and entry.trial.as_dict() | {"validation": ctx.validate(adapted)}
     measured = dataclasses.replace(measured, cross_validation=cross_validation, sweep=trial or None)
     return Built(adapted, result, measured, train_seconds, fit_work, base, device_before)

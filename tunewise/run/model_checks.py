@@ -15,6 +15,8 @@ from tunewise.run.models import model_config_for
 
 
 def check_models(config, problems: Problems) -> None:
+    if "base" in config.models:
+        problems.add(("models", "base"), "'base' means a method's own base model; give this model another name")
     for i, entry in enumerate(config.entries):
         path = ("methods", i)
         base = _resolve(entry.model, config, problems, (*path, "model")) if entry.model else config.model
@@ -28,7 +30,7 @@ def check_models(config, problems: Problems) -> None:
                 "an API: give this entry a local model, or use the API model as distill's teacher "
                 "(teacher: {model: NAME})",
             )
-        for field_path, value in _model_refs(entry.params):
+        for field_path, value in model_refs(entry.params):
             if value not in (None, "base"):
                 _resolve(value, config, problems, (*path, *field_path))
     _check_prices(config, problems)
@@ -42,7 +44,7 @@ def _resolve(name: str, config, problems: Problems, path) -> ModelConfig | None:
         return None
 
 
-def _model_refs(params: Any, path: tuple = ()) -> Iterator[tuple[tuple, str | None]]:
+def model_refs(params: Any, path: tuple = ()) -> Iterator[tuple[tuple, str | None]]:
     """Every setting (nested ones too) whose field is marked as naming a model."""
     if not dataclasses.is_dataclass(params):
         return
@@ -51,7 +53,7 @@ def _model_refs(params: Any, path: tuple = ()) -> Iterator[tuple[tuple, str | No
         if field.metadata.get(MODEL_REF):
             yield (*path, field.name), value
         elif dataclasses.is_dataclass(value):
-            yield from _model_refs(value, (*path, field.name))
+            yield from model_refs(value, (*path, field.name))
 
 
 def _check_prices(config, problems: Problems) -> None:

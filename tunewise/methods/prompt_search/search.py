@@ -112,7 +112,8 @@ class _Search:
 
     def try_candidate(self, source: str, instruction: str, demos: list[Demo]) -> None:
         seen = {(t.instruction, tuple(t.demos)) for t in self.trials}
-        if (instruction, tuple(demos)) in seen or not self.has_budget():
+        # The starting prompt is always scored (it is what the search is measured against), budget or not.
+        if (instruction, tuple(demos)) in seen or (self.trials and not self.has_budget()):
             return
         started = time.perf_counter()
         result = self.ctx.evaluate(self.adapted(instruction, demos), self.validation, intervals=False)

@@ -18,12 +18,16 @@ from tunewise.core.backend import Work
 from tunewise.core.errors import TunewiseError
 from tunewise.core.progress import progress
 from tunewise.models.api.cache import ResponseCache
-from tunewise.models.api.client import ApiClient
+from tunewise.models.api.client import UNSUPPORTED, ApiClient, ApiError
 from tunewise.models.api.config import ApiConfig
 from tunewise.models.api.text import as_text, estimate_tokens, messages_of, parse_label, wire
 
 LABEL_REPLY_TOKENS = 24  # a chat reply that should name one label
 UNCHOSEN = -1e4  # a label the reply did not give (finite, so later corrections stay numbers)
+
+
+class NoLogprobs(TunewiseError):
+    """The server answered an echo request without logprobs: it does not score text."""
 
 
 class ApiPlacement:
@@ -62,7 +66,6 @@ class APIBackend:
         self.placement = ApiPlacement(self)
         self.label_mode: str | None = None if config.label_scoring == "auto" else config.label_scoring
         self.unparsed = 0
-        self._counted: dict[str, int] = {}  # prompt -> tokens the server counted for it
         self._lock = threading.Lock()
         self._use_cache = True
 
@@ -71,29 +74,44 @@ class APIBackend:
         return wire(messages)
 
     def count_tokens(self, text: str) -> int:
-        return self._counted.get(text) or estimate_tokens(text)
+        """An estimate, the same every time, so a prompt is fitted to the context the same way in every run
+        and in the server; what a request costs comes from the server's own count (``usage``)."""
+        return estimate_tokens(text)
 
     def parameter_count(self) -> int:
         return 0  # not known for a remote model; it is priced by its tokens
 
     def generate(
-        self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str], desc: str = "", sampling=None
+        self,
+        prompts: Sequence[str],
+        max_new_tokens: int,
+        stop: Sequence[str],
+        desc: str = "",
+        sampling=None,
+        streamer=None,
+        stopping=None,
     ) -> list[str]:
         """Chat completions, greedy unless ``sampling`` (a served request's temperature, top_p and seed) says
-        otherwise; a sampled answer is cached under its seed, as the API repeats a seeded draw."""
-        stops = [s for s in stop if s][:4]  # the OpenAI API takes at most four
-        draw = {"temperature": 0}
-        if sampling is not None and sampling.temperature > 0:
-            draw = {"temperature": sampling.temperature, "top_p": sampling.top_p, "seed": sampling.seed}
+        otherwise. Sampled answers are never cached, and each prompt of a batch draws with its own seed (a
+        request for n answers sends one prompt n times). Tokens are not streamed from an API model."""
+        if streamer is not None:
+            raise TunewiseError(f"{self.name} is behind an API: its answers are not streamed here")
+        stops = [s for s in stop if s]
+        sent = stops[:4]  # the OpenAI API takes at most four; the rest are cut here
 
-        def one(prompt: str) -> str:
+        def one(indexed: tuple[int, str]) -> str:
+            index, prompt = indexed
             body = {"model": self.name, "messages": messages_of(prompt), "max_tokens": max_new_tokens}
-            body |= draw | ({"stop": stops} if stops else {})
-            response = self._request("chat", body, prompt)
-            text = response["choices"][0]["message"]["content"] or ""
-            return _cut(text, stops)
+            body |= (
+                {"temperature": 0}
+                if sampling is None or sampling.temperature <= 0
+                else {"temperature": sampling.temperature, "top_p": sampling.top_p, "seed": sampling.seed + index}
+            )
+            body |= {"stop": sent} if sent else {}
+            response = self._request("chat", body, cache=body["temperature"] == 0)
+            return _cut(response["choices"][0]["message"]["content"] or "", stops)
 
-        return self._each(one, list(prompts), desc)
+        return self._each(one, list(enumerate(prompts)), desc)
 
     def score(self, prompts: Sequence[str], candidates: Sequence[str], desc: str = "") -> np.ndarray:
         mode = self._label_mode()
@@ -126,7 +144,11 @@ class APIBackend:
             try:
                 self._echo(["Hello"])
                 self.label_mode = "logprobs"
-            except TunewiseError:
+            except ApiError as exc:  # only "not offered here" means read the reply; other failures are failures
+                if exc.status not in UNSUPPORTED:
+                    raise
+                self.label_mode = "generate"
+            except NoLogprobs:
                 self.label_mode = "generate"
         return self.label_mode
 
@@ -140,9 +162,6 @@ class APIBackend:
             pairs = zip(logprobs["token_logprobs"], logprobs["tokens"], logprobs["text_offset"], strict=True)
             # A token belongs to the candidate when it ends past the prompt (one that straddles counts too).
             rows.append(float(sum(lp for lp, token, at in pairs if lp is not None and at + len(token) > len(text))))
-        offsets = response["choices"][0]["logprobs"]["text_offset"]
-        with self._lock:
-            self._counted[prompt] = max(1, sum(at < len(text) for at in offsets))
         return rows
 
     def _scored_by_reply(self, prompt: str, candidates: list[str]) -> list[float]:
@@ -156,20 +175,21 @@ class APIBackend:
 
     def _echo(self, texts: list[str]) -> dict:
         body = {"model": self.name, "prompt": texts, "max_tokens": 0, "echo": True, "logprobs": 0, "temperature": 0}
-        response = self._request("completions", body, None)
+        response = self._request("completions", body)
         for choice in response["choices"]:
             if not (choice.get("logprobs") or {}).get("token_logprobs"):
-                raise TunewiseError(f"{self.name} at {self.config.base_url} returned no logprobs for echoed text")
+                raise NoLogprobs(f"{self.name} at {self.config.base_url} returned no logprobs for echoed text")
         return response
 
     # -- requests ------------------------------------------------------------------------------------------------
-    def _request(self, endpoint: str, body: dict, prompt: str | None) -> dict:
-        key = ResponseCache.key(self.config.base_url, endpoint, body)
-        response = self.cache.get(key) if self.cache and self._use_cache else None
+    def _request(self, endpoint: str, body: dict, cache: bool = True) -> dict:
+        cache = cache and self.cache is not None
+        key = ResponseCache.key(self.config.base_url, endpoint, body, self.config.cache_namespace)
+        response = self.cache.get(key) if cache and self._use_cache else None
         if response is None:
             response = self.client.call(endpoint, body)
             response = {"choices": response["choices"], "usage": response.get("usage")}
-            if self.cache:
+            if cache:
                 self.cache.put(key, response)
             fresh = True
         else:
@@ -182,8 +202,6 @@ class APIBackend:
             for work in (self.work, self.spent) if fresh else (self.work,):
                 work.read_tokens += read
                 work.generated_tokens += generated
-            if prompt is not None and usage.get("prompt_tokens"):
-                self._counted[prompt] = usage["prompt_tokens"]
         return response
 
     def _each(self, one: Callable, items: list, desc: str) -> list:
@@ -191,19 +209,20 @@ class APIBackend:
         if not items:
             return []
         bar = progress(total=len(items), desc=desc, unit="req")
-        with ThreadPoolExecutor(self.config.max_concurrency) as pool:
-            futures = {pool.submit(one, item): i for i, item in enumerate(items)}
-            results: list = [None] * len(items)
-            try:
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.update(1)
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
-            finally:
-                bar.close()
+        pool = ThreadPoolExecutor(self.config.max_concurrency)
+        futures = {pool.submit(one, item): i for i, item in enumerate(items)}
+        results: list = [None] * len(items)
+        try:
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.update(1)
+        except BaseException:
+            # A failure (or Ctrl-C) stops at once: queued requests are dropped, those in flight are not awaited.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            bar.close()
+        pool.shutdown()
         return results
 
 

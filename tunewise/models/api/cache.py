@@ -17,17 +17,18 @@ from pathlib import Path
 class ResponseCache:
     def __init__(self, path: Path):
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fresh = not path.exists()
+        os.chmod(path.parent, 0o700)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # created private, never readable by others
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        if fresh:
-            os.chmod(path, 0o600)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT, created REAL)")
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(base_url: str, endpoint: str, body: dict) -> str:
-        request = json.dumps({"url": base_url.rstrip("/"), "endpoint": endpoint, "body": body}, sort_keys=True)
+    def key(base_url: str, endpoint: str, body: dict, namespace: str | None = None) -> str:
+        request = {"url": base_url.rstrip("/"), "endpoint": endpoint, "body": body}
+        request = json.dumps(request | ({"namespace": namespace} if namespace else {}), sort_keys=True)
         return hashlib.sha256(request.encode()).hexdigest()
 
     def get(self, key: str) -> dict | None:

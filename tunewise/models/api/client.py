@@ -15,6 +15,17 @@ from tunewise.core.errors import TunewiseError
 from tunewise.models.api.config import ApiConfig
 
 RETRYABLE = {408, 409, 429}  # and every 5xx
+UNSUPPORTED = {400, 404, 405, 422, 501}  # what a server answers to an endpoint or a parameter it does not offer
+
+
+class ApiError(TunewiseError):
+    """A request that failed for good; ``status`` is the HTTP status (None: no answer at all)."""
+
+    def __init__(self, message: str, status: int | None):
+        super().__init__(message)
+        self.status = status
+
+
 MAX_WAIT_S = 30.0
 
 
@@ -69,11 +80,11 @@ class ApiClient:
             except openai.APIStatusError as exc:
                 transient = exc.status_code in RETRYABLE or exc.status_code >= 500
                 if not transient or attempt == self.config.max_retries:
-                    raise self._failed(f"HTTP {exc.status_code}: {_message(exc)}", attempt) from None
+                    raise self._failed(f"HTTP {exc.status_code}: {_message(exc)}", attempt, exc.status_code) from None
                 wait = _retry_after(exc.response) or self._backoff(attempt)
             except (openai.APITimeoutError, openai.APIConnectionError) as exc:
                 if attempt == self.config.max_retries:
-                    raise self._failed(type(exc).__name__.removeprefix("API"), attempt) from None
+                    raise self._failed(type(exc).__name__.removeprefix("API"), attempt, None) from None
                 wait = self._backoff(attempt)
             self._count("retries")
             time.sleep(wait)
@@ -90,12 +101,12 @@ class ApiClient:
         with self._lock:
             setattr(self.stats, name, getattr(self.stats, name) + 1)
 
-    def _failed(self, what: str, attempt: int) -> TunewiseError:
+    def _failed(self, what: str, attempt: int, status: int | None) -> ApiError:
         tries = f" after {attempt + 1} attempts" if attempt else ""
         message = f"{self.config.model} at {self.config.base_url} failed{tries}: {what}"
         if self._key:
             message = message.replace(self._key, "***")  # a server that echoes the key never gets it shown
-        return TunewiseError(message)
+        return ApiError(message, status)
 
 
 def _message(exc: openai.APIStatusError) -> str:

@@ -35,17 +35,28 @@ class ApiConfig:
         metadata={"help": "how messages become raw text for logprob scoring: chatml (Qwen, SmolLM...) or plain"},
     )
     cache: bool = field(default=True, metadata={"help": "keep answers, so re-runs and repeats cost nothing twice"})
+    cache_namespace: str | None = field(
+        default=None,
+        metadata={
+            "help": "part of every cached answer's key: change it when the server puts another model under the "
+            "same name (kept answers are then not reused)"
+        },
+    )
 
     def __post_init__(self):
         url = urlparse(self.base_url)
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ValueError(f"base_url must be an http(s) URL such as http://127.0.0.1:8000/v1, got {self.base_url!r}")
+        if url.username or url.password or url.query:  # the URL is stored and shown: no credentials in it
+            raise ValueError("base_url must not carry credentials or a query; give the key through api_key_env")
+        if self.cache_namespace is not None and not self.cache_namespace.strip():
+            raise ValueError("cache_namespace must be a non-empty label, or null")
         if not self.model.strip():
             raise ValueError("model must name the server's model")
         if self.api_key_env is not None and not ENV_NAME.fullmatch(self.api_key_env):
-            raise ValueError(
-                f"api_key_env names an environment variable (e.g. OPENAI_API_KEY), got {self.api_key_env!r}: "
-                "never put the key itself in the experiment file"
+            raise ValueError(  # the value is not shown: it may be the key itself
+                "api_key_env must name an environment variable (e.g. OPENAI_API_KEY); never put the key itself "
+                "in the experiment file"
             )
         if self.max_concurrency < 1 or self.max_retries < 0:
             raise ValueError("max_concurrency must be at least 1 and max_retries 0 or more")
