@@ -26,7 +26,7 @@ def evaluate(
     seconds = time.perf_counter() - started
     guesses, targets = [p.prediction for p in predictions], [p.target for p in predictions]
     metrics = {}
-    for metric in metrics_for(task.type):
+    for metric in metrics_for(task.type, task.reported_metrics):
         value = metric.compute(guesses, targets, task.labels)
         low, high = bootstrap_interval(metric, guesses, targets, task.labels, seed=seed) if intervals else (value,) * 2
         metrics[metric.name] = Score(value, low, high)

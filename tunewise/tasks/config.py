@@ -19,6 +19,10 @@ class TaskConfig:
     type: Literal["classification", "generation"] = field(default="classification", metadata={"help": "task type"})
     labels: list[str] | None = field(default=None, metadata={"help": "label set; inferred from train if omitted"})
     metric: str | None = field(default=None, metadata={"help": "primary metric; default accuracy / exact_match"})
+    metrics: list[str] = field(
+        default_factory=list,
+        metadata={"help": "more metrics to report, e.g. [chrf, rouge_l, set_f1] (the primary one decides)"},
+    )
     instruction: str = field(default="", metadata={"help": "what the model is asked to do"})
     system: str | None = field(default=None, metadata={"help": "system prompt; the model's default if omitted"})
     max_new_tokens: int = field(default=32, metadata={"help": "generation: most tokens to generate"})
@@ -35,6 +39,8 @@ class TaskConfig:
         if not all(self.stop):
             raise Invalid(f"stop sequences must be non-empty (an empty one stops at once), got {self.stop}")
         _check_metric(self.metric, self.type)
+        for name in self.metrics:
+            _check_metric(name, self.type)
 
 
 def template_of(input: str) -> str:

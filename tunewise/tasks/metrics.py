@@ -3,60 +3,23 @@
 from __future__ import annotations
 
 import re
-import string
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 import numpy as np
 
-from tunewise.core.registry import Registry
+from tunewise.tasks.metric_registry import METRICS, Metric, example_metric, graded_metric, metric
+from tunewise.tasks.text_metrics import TEXT_METRICS, normalize_answer
 
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    task_types: tuple[str, ...]
-    compute: Callable[[Sequence[str], Sequence[str], Sequence[str] | None], float]
-    # Whether one prediction is right; set for metrics that are the mean of it (paired McNemar tests apply).
-    example: Callable[[str, str], bool] | None = None
-
-    @property
-    def per_example(self) -> bool:
-        return self.example is not None
-
-
-METRICS: Registry[Metric] = Registry("metric")
-
-
-def metric(name: str, *task_types: str):
-    def register(function):
-        METRICS.register(name, Metric(name, task_types, function))
-        return function
-
-    return register
-
-
-def example_metric(name: str, *task_types: str):
-    """Register ``function(prediction, target) -> bool``; the metric is its mean over the examples."""
-
-    def register(function):
-        def mean(predictions, targets, labels=None) -> float:
-            pairs = list(zip(predictions, targets, strict=True))
-            return float(np.mean([function(p, t) for p, t in pairs])) if pairs else 0.0
-
-        METRICS.register(name, Metric(name, task_types, mean, function))
-        return function
-
-    return register
-
-
-def normalize_answer(text: str) -> str:
-    """Lowercase, drop punctuation, articles and extra spaces (the usual short-answer normalisation)."""
-    text = text.lower().strip()
-    text = "".join(ch for ch in text if ch not in string.punctuation)
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
+__all__ = [
+    "METRICS",
+    "normalize_answer",
+    "TEXT_METRICS",
+    "Metric",
+    "example_metric",
+    "graded_metric",
+    "metric",
+    "metrics_for",
+]
 
 
 @example_metric("accuracy", "classification")
@@ -132,5 +95,10 @@ def load_installed_metric(name: str, task_type: str) -> Metric | None:
     return metric
 
 
-def metrics_for(task_type: str) -> list[Metric]:
-    return [METRICS.get(name) for name in METRICS.names() if task_type in METRICS.get(name).task_types]
+def metrics_for(task_type: str, named: tuple[str, ...] = ()) -> list[Metric]:
+    """The metrics a task reports: every default one of its type, and those it names."""
+    return [
+        METRICS.get(name)
+        for name in METRICS.names()
+        if task_type in METRICS.get(name).task_types and (METRICS.get(name).default or name in named)
+    ]

@@ -32,6 +32,7 @@ class Task:
     privacy: dict = field(default_factory=dict)  # what personal data the raw examples held (masked)
     slice_field: str | None = None  # data field kept on each item for the bias probe
     normalize_labels: bool = False  # data.normalize_labels: labels normalised (data/quality.normalize_label)
+    metrics: tuple[str, ...] = ()  # more metrics to report besides the primary one and the defaults
 
     @classmethod
     def from_config(cls, config: TaskConfig) -> Task:
@@ -47,7 +48,13 @@ class Task:
             system=config.system,
             max_new_tokens=config.max_new_tokens,
             stop=tuple(config.stop),
+            metrics=tuple(config.metrics),
         )
+
+    @property
+    def reported_metrics(self) -> tuple[str, ...]:
+        """The metrics it names (the primary one first); the defaults of its type are reported too."""
+        return (self.metric, *self.metrics)
 
     @property
     def is_classification(self) -> bool:

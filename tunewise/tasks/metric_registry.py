@@ -1,0 +1,67 @@
+"""The metric registry: a metric is a function of (predictions, targets, labels) -> float, registered by name.
+Kept apart from the metrics themselves so several modules can register into it without import cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tunewise.core.registry import Registry
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    task_types: tuple[str, ...]
+    compute: Callable[[Sequence[str], Sequence[str], Sequence[str] | None], float]
+    # Whether one prediction is right; set for metrics that are the mean of it (paired McNemar tests apply).
+    example: Callable[[str, str], bool] | None = None
+    # One prediction's score in [0, 1], for metrics that are its mean (intervals and paired tests resample it).
+    scores: Callable[[str, str], float] | None = None
+    default: bool = True  # computed for every task of its types; others only when the task names them
+
+    @property
+    def per_example(self) -> bool:
+        return self.example is not None
+
+
+METRICS: Registry[Metric] = Registry("metric")
+
+
+def metric(name: str, *task_types: str):
+    def register(function):
+        METRICS.register(name, Metric(name, task_types, function))
+        return function
+
+    return register
+
+
+def example_metric(name: str, *task_types: str):
+    """Register ``function(prediction, target) -> bool``; the metric is its mean over the examples."""
+
+    def register(function):
+        def mean(predictions, targets, labels=None) -> float:
+            pairs = list(zip(predictions, targets, strict=True))
+            return float(np.mean([function(p, t) for p, t in pairs])) if pairs else 0.0
+
+        METRICS.register(name, Metric(name, task_types, mean, function))
+        return function
+
+    return register
+
+
+def graded_metric(name: str, *task_types: str):
+    """Register ``function(prediction, target) -> float in [0, 1]``; the metric is its mean over the examples. It
+    is computed when a task names it (``task.metric`` or ``task.metrics``)."""
+
+    def register(function):
+        def mean(predictions, targets, labels=None) -> float:
+            pairs = list(zip(predictions, targets, strict=True))
+            return float(np.mean([function(p, t) for p, t in pairs])) if pairs else 0.0
+
+        METRICS.register(name, Metric(name, task_types, mean, scores=function, default=False))
+        return function
+
+    return register
