@@ -14,10 +14,22 @@ from tunewise.core.prompt import PromptProgram
 from tunewise.core.typed import Problems, build
 from tunewise.evaluate.bootstrap import bootstrap_interval
 from tunewise.evaluate.evaluate import evaluate
+from tunewise.models.similarity import semantic_similarity
 from tunewise.tasks.config import TaskConfig
 from tunewise.tasks.metrics import METRICS, metrics_for
 from tunewise.tasks.task import Task
-from tunewise.tasks.text_metrics import chrf, items, json_match, rouge_l, set_f1, set_precision, set_recall, token_f1
+from tunewise.tasks.text_metrics import (
+    chrf,
+    items,
+    json_match,
+    length_ratio,
+    rouge_l,
+    set_f1,
+    set_precision,
+    set_recall,
+    token_f1,
+    valid_json,
+)
 
 
 def test_token_f1_by_hand():
@@ -48,6 +60,21 @@ def test_json_match_counts_equal_fields():
     target = '{"name": "Ada", "year": 1815, "field": "maths"}'
     assert json_match('Here: {"name": "Ada", "year": 1815, "field": "poetry"}', target) == pytest.approx(2 / 3)
     assert json_match("not json", target) == 0.0 and json_match('{"name": "Ada"}', "no object") == 0.0
+
+
+def test_format_and_length_checks():
+    assert valid_json('{"a": 1}', '{"b": 2}') == 1.0 and valid_json("a: 1", '{"b": 2}') == 0.0
+    assert valid_json("plain", "text") == 1.0
+    assert length_ratio("one two", "one two three four") == 0.5 and length_ratio("", "") == 1.0
+    assert length_ratio("", "word") == 0.0
+
+
+def test_semantic_similarity_credits_a_paraphrase():
+    # the packaged MiniLM encoder, fetched by `make setup`
+    paraphrase = semantic_similarity("The film was wonderful.", "A truly great movie.")
+    unrelated = semantic_similarity("The film was wonderful.", "The tax form is due in April.")
+    assert paraphrase > unrelated + 0.3 and semantic_similarity("same words", "same words") == pytest.approx(1.0)
+    assert semantic_similarity("", "") == 1.0 and semantic_similarity("", "x") == 0.0
 
 
 def test_chrf_rewards_a_near_miss_and_is_exact_for_equal_text():

@@ -10,6 +10,9 @@ bootstrap interval and a paired test like accuracy does). A task names the ones 
   JSON array, a bracketed list or comma/semicolon/newline-separated text, compared order-free after
   normalisation (duplicates count once): extraction tasks whose answers are lists.
 - ``json_match``: share of the target JSON object's fields the answer's JSON object has with equal values.
+- Format and length checks: ``valid_json`` (the answer is JSON, when the target is), ``length_ratio`` (the
+  shorter of the answer's and the target's word counts over the longer: 1 when as long as the reference).
+- ``semantic_similarity`` (embedding cosine) is registered beside the encoder, in ``models/similarity.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,18 @@ import sacrebleu
 
 from tunewise.tasks.metric_registry import graded_metric
 
-TEXT_METRICS = ("chrf", "bleu", "rouge_l", "token_f1", "set_f1", "set_precision", "set_recall", "json_match")
+TEXT_METRICS = (
+    "chrf",
+    "bleu",
+    "rouge_l",
+    "token_f1",
+    "set_f1",
+    "set_precision",
+    "set_recall",
+    "json_match",
+    "valid_json",
+    "length_ratio",
+)
 TOKEN = re.compile(r"\w+", re.UNICODE)
 SEPARATORS = re.compile(r"[,;\n]")
 
@@ -135,3 +149,23 @@ def _object(text: str) -> dict | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+@graded_metric("valid_json", "generation")
+def valid_json(prediction: str, target: str) -> float:
+    """1 when the answer parses as JSON (and the target does), or neither does: the format was kept."""
+    return float(_parses(prediction) == _parses(target))
+
+
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+@graded_metric("length_ratio", "generation")
+def length_ratio(prediction: str, target: str) -> float:
+    got, want = len(prediction.split()), len(target.split())
+    return 1.0 if got == want else min(got, want) / max(got, want)
