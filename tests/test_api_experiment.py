@@ -63,7 +63,9 @@ def test_api_model_methods_run_are_priced_per_token_and_never_store_the_key(
         # Every answer came from the cache; only latency is measured on real requests (8 per API-model run).
         assert len(api.hits) - sent == 2 * 8
         # The API-model run is served as measured: its prompt program, its labels scored through the API.
-        client = TestClient(create_app(served_runs(Store(), "api")), base_url="http://127.0.0.1")
+        served = served_runs(Store(), "api")
+        assert {s.adapted.backend.label_mode for s in served if s.adapted.backend.bills_tokens} == {"logprobs"}
+        client = TestClient(create_app(served), base_url="http://127.0.0.1")
         ask = {"model": "api/api_zero_shot", "messages": [{"role": "user", "content": "a superb film"}]}
         reply = client.post("/v1/chat/completions", json=ask)
         assert reply.status_code == 200 and reply.json()["choices"][0]["message"]["content"] == "fresh"

@@ -62,6 +62,9 @@ def _load(store: Store, experiment: str, runs, decision, share_base: bool) -> li
             bases[key] = load_base(model, config.seed)
             if share_base and not bases[key].bills_tokens:  # an API model has no local weights to share
                 bases[key].shared_adapters = SharedAdapters(bases[key].model)
+            measured_with = ((run.cost or {}).get("device") or {}).get("label_scoring")
+            if bases[key].bills_tokens and measured_with:  # labels scored as they were measured, no new probe
+                bases[key].label_mode = measured_with
         task = _task(store, run, config)
         adapted = METHODS.get(run.method).load(bases[key], task, Path(run.artifact_path))
         finished = int(run.finished_at.timestamp()) if run.finished_at else 0
