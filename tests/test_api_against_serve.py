@@ -13,9 +13,7 @@ import time
 import httpx
 import openai
 import pytest
-from click.testing import CliRunner
 
-from tunewise.cli import cli
 from tunewise.core.errors import TunewiseError
 from tunewise.models.api import ApiConfig, load_api
 from tunewise.models.api.text import as_text, wire
@@ -92,16 +90,3 @@ def test_the_official_client_chats_and_streams_with_the_served_base(served, tiny
     stream = client.chat.completions.create(model=tiny_model_dir.name, messages=MESSAGES, max_tokens=10, stream=True)
     streamed = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     assert streamed == whole.choices[0].message.content and whole.usage.completion_tokens <= 10
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        ([], "give a run id or experiment name to serve, or --model"),
-        (["1", "--model", "x"], "one of them"),
-        (["--model", "no-such-model"], "no-such-model"),
-    ],
-)
-def test_serve_needs_one_target(args, message):
-    result = CliRunner().invoke(cli, ["serve", *args])
-    assert result.exit_code != 0 and message in result.output

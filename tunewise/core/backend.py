@@ -77,13 +77,15 @@ class TrainableBackend(Backend, Protocol):
         """The same tokenizer and settings over another model (the base wrapped with an adapter, or a copy)."""
 
 
-def other_work(model: Backend, base: Backend) -> list[dict]:
+def work_entry(model: Backend, work: Work) -> dict:
+    """One model's work for a method, as a run records it (priced with the method's build)."""
+    return {"model": model.name, "params": model.parameter_count(), "bills_tokens": model.bills_tokens} | work.as_dict()
+
+
+def other_work(model: Backend, base: Backend, measured: Work | None = None) -> list[dict]:
     """Tokens a model the method loaded itself (a teacher or proposer named by a packaged name or folder)
-    processed, priced with its build; none when it is the base, whose work is counted already. Models the
-    experiment names under ``models:`` are counted by the runner."""
+    processed, less what it did only to be measured, priced with its build; none when it is the base, whose
+    work is counted already. Models the experiment names under ``models:`` are counted by the runner."""
     if model is base:
         return []
-    return [
-        {"model": model.name, "params": model.parameter_count(), "bills_tokens": model.bills_tokens}
-        | model.work.as_dict()
-    ]
+    return [work_entry(model, model.work.since(measured or Work()))]

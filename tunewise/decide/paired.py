@@ -17,9 +17,11 @@ def paired_test(a: Candidate, b: Candidate, labels: Sequence[str] | None, seed: 
         right_a, right_b = np.asarray(a.correct, float), np.asarray(b.correct, float)
         difference = lambda idx: right_a[idx].mean() - right_b[idx].mean()  # noqa: E731
     elif metric.scores is not None:  # a mean of per-example scores: the paired difference of those
-        gap = np.array([metric.scores(g, t) for g, t in zip(a.guesses, a.targets, strict=True)]) - np.array(
-            [metric.scores(g, t) for g, t in zip(b.guesses, b.targets, strict=True)]
-        )
+
+        def scored(c: Candidate) -> np.ndarray:
+            return np.array([metric.scores(g, t) for g, t in zip(c.guesses, c.targets, strict=True)])
+
+        gap = scored(a) - scored(b)
         difference = lambda idx: gap[idx].mean()  # noqa: E731
     else:
         guesses_a, guesses_b = np.asarray(a.guesses, object), np.asarray(b.guesses, object)

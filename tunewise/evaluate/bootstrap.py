@@ -24,16 +24,12 @@ def bootstrap_interval(
         return (0.0, 0.0)
     predictions, targets = np.asarray(predictions, dtype=object), np.asarray(targets, dtype=object)
     rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n, size=(resamples, n))
     if metric.scores is not None:  # a mean of per-example scores: resample the scores, computed once
         scores = np.array([metric.scores(p, t) for p, t in zip(predictions, targets, strict=True)])
-        values = scores[rng.integers(0, n, size=(resamples, n))].mean(axis=1)
-        tail = (1 - confidence) / 2 * 100
-        low, high = np.percentile(values, [tail, 100 - tail])
-        return float(low), float(high)
-    values = [
-        metric.compute(list(predictions[idx]), list(targets[idx]), labels)
-        for idx in rng.integers(0, n, size=(resamples, n))
-    ]
+        values = scores[draws].mean(axis=1)
+    else:
+        values = [metric.compute(list(predictions[idx]), list(targets[idx]), labels) for idx in draws]
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
     return float(low), float(high)

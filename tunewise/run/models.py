@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tunewise.core.backend import Backend, Work
+from tunewise.core.backend import Backend, Work, work_entry
 from tunewise.core.errors import TunewiseError
 from tunewise.models.config import ModelConfig
 from tunewise.models.load import load_base
@@ -68,6 +68,5 @@ class ModelPool:
         for name, backend in self.loaded.items():
             work = backend.work.since(before.get(name, Work())).since(Work(**(measured or {}).get(backend.name, {})))
             if backend is not base and (work.read_tokens or work.generated_tokens):
-                entry = {"model": backend.name, "params": backend.parameter_count()}
-                used.append(entry | {"bills_tokens": backend.bills_tokens} | work.as_dict())
+                used.append(work_entry(backend, work))
         return used

@@ -42,11 +42,7 @@ def example_metric(name: str, *task_types: str):
     """Register ``function(prediction, target) -> bool``; the metric is its mean over the examples."""
 
     def register(function):
-        def mean(predictions, targets, labels=None) -> float:
-            pairs = list(zip(predictions, targets, strict=True))
-            return float(np.mean([function(p, t) for p, t in pairs])) if pairs else 0.0
-
-        METRICS.register(name, Metric(name, task_types, mean, function))
+        METRICS.register(name, Metric(name, task_types, _mean_of(function), function))
         return function
 
     return register
@@ -57,11 +53,17 @@ def graded_metric(name: str, *task_types: str):
     is computed when a task names it (``task.metric`` or ``task.metrics``)."""
 
     def register(function):
-        def mean(predictions, targets, labels=None) -> float:
-            pairs = list(zip(predictions, targets, strict=True))
-            return float(np.mean([function(p, t) for p, t in pairs])) if pairs else 0.0
-
-        METRICS.register(name, Metric(name, task_types, mean, scores=function, default=False))
+        METRICS.register(name, Metric(name, task_types, _mean_of(function), scores=function, default=False))
         return function
 
     return register
+
+
+def _mean_of(function: Callable[[str, str], float]):
+    """The metric that is ``function(prediction, target)``'s mean over the examples (0 for none)."""
+
+    def mean(predictions, targets, labels=None) -> float:
+        pairs = list(zip(predictions, targets, strict=True))
+        return float(np.mean([function(p, t) for p, t in pairs])) if pairs else 0.0
+
+    return mean

@@ -56,13 +56,14 @@ class Distill:
         if not taught:
             raise TunewiseError("distill: the teacher gave no usable answer; check its prompt or pick another teacher")
         record |= {"train_inputs": len(splits.train), "unlabeled_inputs": len(inputs) - len(splits.train)}
-        checked = Work(**record["test_check_work"])
-        details = {"teacher": record, "measurement_work_of": {teacher_backend.name: record["test_check_work"]}}
+        check = record["test_check_work"]  # measuring the teacher is not part of building the student
         if teacher_backend is base:  # the base's own work: the runner subtracts it from the build
-            details = {"teacher": record, "measurement_work": record["test_check_work"]}
+            measured = {"measurement_work": check}
         elif loaded_here:  # a teacher this method loaded reports its own work, less its test check
-            details["other_work"] = [w | _less(w, checked) for w in other_work(teacher_backend, base)]
-            del details["measurement_work_of"]
+            measured = {"other_work": other_work(teacher_backend, base, Work(**check))}
+        else:  # a model the experiment names: the runner counts its work, less the check
+            measured = {"measurement_work_of": {teacher_backend.name: check}}
+        details = {"teacher": record, **measured}
         student_splits = dataclasses.replace(splits, train=taught)
         return train_lora("distill", base, task, student_splits, config, ctx, details)
 
@@ -79,10 +80,3 @@ def unlabeled_inputs(config: DistillSettings, task) -> list[Item]:
         return []
     examples = load_examples(Path(config.unlabeled))[: config.unlabeled_limit]
     return [Item(task.render_input(example), "", f"{example.source}:{example.line}") for example in examples]
-
-
-def _less(work: dict, checked: Work) -> dict:
-    return {
-        "read_tokens": work["read_tokens"] - checked.read_tokens,
-        "generated_tokens": work["generated_tokens"] - checked.generated_tokens,
-    }

@@ -21,6 +21,7 @@ from tunewise.models.api.cache import ResponseCache
 from tunewise.models.api.client import UNSUPPORTED, ApiClient, ApiError
 from tunewise.models.api.config import ApiConfig
 from tunewise.models.api.text import as_text, estimate_tokens, messages_of, parse_label, wire
+from tunewise.models.hf import cut_at_stop
 
 LABEL_REPLY_TOKENS = 24  # a chat reply that should name one label
 UNCHOSEN = -1e4  # a label the reply did not give (finite, so later corrections stay numbers)
@@ -32,9 +33,6 @@ class NoLogprobs(TunewiseError):
 
 class ApiPlacement:
     """Where an API model runs, as a run records it (in place of a local device)."""
-
-    is_gpu = False
-    dtype_name = "n/a"
 
     def __init__(self, backend: APIBackend):
         self.backend = backend
@@ -55,9 +53,6 @@ class ApiPlacement:
 
 class APIBackend:
     bills_tokens = True  # priced by its tokens (``prices.models``), not by device time
-    prefix = None  # no learned prefix: nothing is trained on an API model
-    source = None
-    shared_adapters = None
 
     def __init__(self, config: ApiConfig, max_length: int, key: str | None, cache: ResponseCache | None):
         self.config, self.name, self.max_length = config, config.model, max_length
@@ -109,7 +104,7 @@ class APIBackend:
             )
             body |= {"stop": sent} if sent else {}
             response = self._request("chat", body, cache=body["temperature"] == 0)
-            return _cut(response["choices"][0]["message"]["content"] or "", stops)
+            return cut_at_stop(response["choices"][0]["message"]["content"] or "", stops)
 
         return self._each(one, list(enumerate(prompts)), desc)
 
@@ -230,8 +225,3 @@ def _texts(body: dict) -> list[str]:
     if "messages" in body:
         return [wire(body["messages"])]
     return list(body["prompt"])
-
-
-def _cut(text: str, stops: list[str]) -> str:
-    cuts = [text.index(s) for s in stops if s in text]
-    return text[: min(cuts)] if cuts else text
