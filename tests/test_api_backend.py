@@ -105,8 +105,10 @@ def test_labels_are_scored_by_echoed_logprobs_and_usage_counts_every_candidate()
         assert model.label_mode == "logprobs"
         echoed = [hit for hit in api.hits if hit["path"].endswith("/completions") and len(hit["body"]["prompt"]) == 2]
         text = as_text([{"role": "user", "content": "a good film"}], "chatml")
-        assert echoed[0]["body"]["prompt"] == [text + "positive", text + "negative"]
-        assert echoed[0]["body"]["max_tokens"] == 0 and echoed[0]["body"]["echo"] is True
+        good = [hit["body"] for hit in echoed if hit["body"]["prompt"][0].startswith(text)]  # requests run concurrently
+        assert len(echoed) == 2 and len(good) == 1
+        assert good[0]["prompt"] == [text + "positive", text + "negative"]
+        assert good[0]["max_tokens"] == 0 and good[0]["echo"] is True
         assert model.placement.record()["label_scoring"] == "logprobs"
 
 
