@@ -125,3 +125,12 @@ def test_fit_evaluate_save_load_gives_the_same_answers(name, tmp_path, tiny_back
     assert (abs(fitted[0] - base.text_log_likelihood(text)[0]) > 1e-4) == method.trains_weights
     assert method.folds(config) is None or method.trains_weights  # only trained methods cross-validate
     assert all(isinstance(s, Section) for s in method.summary(adapted.describe()))
+
+
+@pytest.mark.parametrize("name", METHODS.names())
+def test_every_method_explains_itself_in_plain_words(name):
+    """The studio shows ``about`` to people who have never seen the code: one or two sentences, no jargon-only
+    stub (a name repeated, an empty string)."""
+    about = METHODS.get(name).about
+    assert isinstance(about, str) and len(about.split()) >= 8 and about.strip().endswith(".")
+    assert about.count(". ") <= 1  # at most two sentences

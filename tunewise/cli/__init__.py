@@ -38,6 +38,10 @@ COMMANDS = {
         "tunewise.cli.compare:compare",
         "Leaderboard and recommendation of EXPERIMENT (its name, or its YAML file).",
     ),
+    "ratings": (
+        "tunewise.cli.ratings:ratings",
+        "What blind raters preferred in EXPERIMENT (win rates, Bradley–Terry ranks); --export them for DPO or KTO.",
+    ),
     "report": (
         "tunewise.cli.compare:report",
         "Write a self-contained HTML report of EXPERIMENT and print its summary.",
@@ -53,6 +57,10 @@ COMMANDS = {
     "serve": (
         "tunewise.cli.serve:serve",
         "Serve a run, an experiment's runs or a base model (--model), over the OpenAI API on 127.0.0.1.",
+    ),
+    "studio": (
+        "tunewise.cli.studio:studio",
+        "The no-code web app: upload data, run the comparison, watch it, chat with the winner, rate blind.",
     ),
     "chat": (
         "tunewise.cli.chat:chat",

@@ -15,6 +15,7 @@ from tunewise.decide.decision import Decision
 from tunewise.decide.load import decision_for
 from tunewise.report.as_json import decision_as_dict
 from tunewise.report.html import write_report as write_html
+from tunewise.report.human import human_table
 from tunewise.report.leaderboard import leaderboard_table
 from tunewise.report.summary import print_decision
 from tunewise.report.sweeps import sweep_tables
@@ -65,6 +66,9 @@ def print_leaderboard(store: Store, name: str, config: ExperimentConfig | None =
     out.print(leaderboard_table(f"{escape(name)}: test split", decision))
     for table in sweep_tables(store.latest_completed(name)):
         out.print(table)
+    if decision.human:
+        recommended = decision.recommended.method_id if decision.recommended else None
+        out.print(human_table(decision.human, recommended))
     if recommendation:
         print_decision(out, decision)
     return decision

@@ -77,3 +77,17 @@ def examples_needed(a_correct: Sequence[bool], b_correct: Sequence[bool], alpha=
     z_alpha, z_power = NormalDist().inv_cdf(1 - alpha / 2), NormalDist().inv_cdf(power)
     n = (z_alpha * math.sqrt(discordant) + z_power * math.sqrt(discordant - delta**2)) ** 2 / delta**2
     return math.ceil(n)
+
+
+def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (Wilson, 1927). Unlike the normal approximation or a percentile
+    bootstrap it stays inside [0, 1] and does not shrink to a point at 0 or n successes, so 10 wins in 10 still
+    reads as uncertain. ``successes`` may be fractional (half-counted ties): the interval then assumes the
+    Bernoulli variance, the largest any score in [0, 1] with that mean can have, so it errs wide."""
+    if n <= 0:
+        return 0.0, 1.0
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)

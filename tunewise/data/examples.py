@@ -1,8 +1,8 @@
-"""Read examples from JSONL and CSV files, remembering where each came from so errors can point at it.
+"""Read examples from JSONL, CSV and Parquet files, remembering where each came from so errors can point at it.
 
-Files are read one line at a time (``iter_examples``), so a caller that keeps only a sample never holds the
-whole file. Lines end at "\\n" (or "\\r\\n") only: ``str.splitlines`` also breaks on U+0085, U+2028, U+2029 and
-\\x1c-\\x1e, which are valid inside a JSON string or a CSV cell.
+Files are read one line (Parquet: one batch of rows) at a time (``iter_examples``), so a caller that keeps only
+a sample never holds the whole file. Lines end at "\\n" (or "\\r\\n") only: ``str.splitlines`` also breaks on
+U+0085, U+2028, U+2029 and \\x1c-\\x1e, which are valid inside a JSON string or a CSV cell.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from tunewise.core.errors import InputError
 from tunewise.data.jsonline import parse_line
+from tunewise.data.parquet import parquet_rows
 
-READERS = {}
+READERS = {}  # suffix -> (read, by_line): by_line readers get decoded lines, the others the open binary file
 MAX_CSV_FIELD = 16 * 1024 * 1024  # larger cells are refused with their line; Task refuses long inputs anyway
 MAX_LINE_BYTES = 64 * 1024 * 1024  # one physical line; past this a file is surely not line-delimited text
 
@@ -28,10 +30,13 @@ class Example:
     line: int
 
 
-def reader(*suffixes: str):
+def reader(*suffixes: str, by_line: bool = True):
+    """Register ``function(path, lines)`` for text formats, or ``function(path, handle)`` (``by_line=False``)
+    for formats that are not line-delimited text."""
+
     def register(function):
         for suffix in suffixes:
-            READERS[suffix] = function
+            READERS[suffix] = (function, by_line)
         return function
 
     return register
@@ -47,7 +52,7 @@ def load_examples(path: str | Path) -> list[Example]:
 def iter_examples(path: str | Path) -> Iterator[Example]:
     """The file's examples in order, read line by line (raises InputError on the first bad line)."""
     path = Path(path)
-    read = _reader_for(path)
+    read, by_line = _reader_for(path)
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -55,20 +60,22 @@ def iter_examples(path: str | Path) -> Iterator[Example]:
             f"cannot be read ({exc.strerror or exc})", file=str(path), fix="check the file's permissions"
         ) from None
     with handle:
-        yield from read(path, _lines(path, handle))
+        yield from read(path, _lines(path, handle) if by_line else handle)
 
 
-def _reader_for(path: Path):
+def _reader_for(path: Path) -> tuple:
     if not path.exists():
         raise InputError("file not found", file=str(path), fix="check the path in the experiment file")
     if path.is_dir():
-        raise InputError("is a folder, not a file", file=str(path), fix="point at a .jsonl or .csv file")
-    read = READERS.get(path.suffix.lower())
-    if read is None:
-        raise InputError(
-            f"unsupported file type {path.suffix!r}", file=str(path), fix=f"use one of {', '.join(sorted(READERS))}"
-        )
-    return read
+        raise InputError("is a folder, not a file", file=str(path), fix=f"point at a data file ({_suffixes()})")
+    found = READERS.get(path.suffix.lower())
+    if found is None:
+        raise InputError(f"unsupported file type {path.suffix!r}", file=str(path), fix=f"use one of {_suffixes()}")
+    return found
+
+
+def _suffixes() -> str:
+    return ", ".join(sorted(READERS))
 
 
 def _lines(path: Path, handle) -> Iterator[str]:
@@ -113,6 +120,13 @@ def read_jsonl(path: Path, lines: Iterator[str]) -> Iterator[Example]:
     for number, line in enumerate(lines, start=1):
         if line.strip():
             yield Example(parse_line(line.rstrip("\r\n"), str(path), number), str(path), number)
+
+
+@reader(".parquet", by_line=False)
+def read_parquet(path: Path, handle: BinaryIO) -> Iterator[Example]:
+    """Rows numbered from 1, reported as the "line" of errors and origins (``file.parquet:3`` is the third row)."""
+    for number, fields in enumerate(parquet_rows(path, handle), start=1):
+        yield Example(fields, str(path), number)
 
 
 @reader(".csv")

@@ -1,5 +1,6 @@
 """The decision for one experiment: who was set aside and why, the paired tests, the group tied for best, the
-Pareto front, break-even volumes, the recommended method, and the reasons in plain words."""
+Pareto front, break-even volumes, the recommended method, what blind raters preferred, and the reasons in plain
+words."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from tunewise.core.stats import PairedTest
 from tunewise.decide.baseline import Reference
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.costs import BreakEven
+from tunewise.decide.human import HumanRatings
 from tunewise.decide.settings import DecisionConfig
 
 
@@ -28,6 +30,7 @@ class Decision:
     reasons: list[str] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     reference: Reference | None = None  # always answering train's majority label (classification); never a candidate
+    human: HumanRatings | None = None  # blind A/B ratings, when people gave some; cited, never deciding
 
     @property
     def metric(self) -> str:

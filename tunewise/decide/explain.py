@@ -6,6 +6,7 @@ from tunewise.core.format import duration, p_value, usd
 from tunewise.core.stats import examples_needed
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.decision import Decision
+from tunewise.decide.explain_human import human_caveats, human_reasons
 
 SMALL_TEST_SET = 100
 
@@ -24,6 +25,7 @@ def explain(decision: Decision) -> tuple[list[str], list[str]]:
         f"(95% CI {chosen.low:.3f}-{chosen.high:.3f}) on {n} test examples."
     )
     reasons += [_versus(decision, other) for other in decision.candidates if other is not chosen]
+    reasons += human_reasons(decision)
     reasons.append(_cost(decision, chosen))
     if chosen.costs.latency_p95_ms is not None:
         limit = f" (your limit: {settings.max_latency_ms:g} ms)" if settings.max_latency_ms is not None else ""
@@ -131,7 +133,7 @@ def _caveats(decision: Decision) -> list[str]:
             "no difference to detect; the cheaper one is recommended."
         )
     caveats += _below_reference(decision)
-    return caveats
+    return caveats + human_caveats(decision)
 
 
 def _below_reference(decision: Decision) -> list[str]:

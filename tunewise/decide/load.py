@@ -6,6 +6,7 @@ from tunewise.core.errors import TunewiseError
 from tunewise.core.typed import Problems, build
 from tunewise.decide.candidates import gather
 from tunewise.decide.decision import Decision
+from tunewise.decide.human import HumanRatings
 from tunewise.decide.recommend import decide
 from tunewise.decide.settings import DecisionConfig, PriceSheet
 from tunewise.store import Store
@@ -27,7 +28,8 @@ def decision_for(
     labels = task.get("labels")
     if task.get("type", "classification") == "classification" and not labels:  # labels inferred from the data
         labels = sorted({t for c in candidates for t in c.targets})
-    return decide(candidates, settings, labels, seed=snapshot.get("seed", 0))
+    human = HumanRatings.from_ratings(store.ratings.of(experiment))
+    return decide(candidates, settings, labels, seed=snapshot.get("seed", 0), human=human)
 
 
 def _rebuild(cls, data, experiment: str):

@@ -11,14 +11,21 @@ from tunewise.decide.candidates import Candidate
 from tunewise.decide.costs import break_even
 from tunewise.decide.decision import Decision
 from tunewise.decide.explain import explain
+from tunewise.decide.human import HumanRatings
 from tunewise.decide.paired import against_leader
 from tunewise.decide.settings import DecisionConfig
 
 
 def decide(
-    candidates: list[Candidate], settings: DecisionConfig, labels: Sequence[str] | None = None, seed: int = 0
+    candidates: list[Candidate],
+    settings: DecisionConfig,
+    labels: Sequence[str] | None = None,
+    seed: int = 0,
+    human: HumanRatings | None = None,
 ) -> Decision:
+    """``human``: blind ratings, cited in the reasons and caveats; the metric alone picks the method."""
     decision = Decision(settings, sorted(candidates, key=lambda c: -c.value), list(labels) if labels else None)
+    decision.human = human
     elsewhere = _other_test_sets(decision.candidates)
     for method_id in elsewhere:
         decision.excluded[method_id] = ["evaluated on another test set (its data changed since); run it again"]

@@ -21,6 +21,7 @@ from tunewise.tasks.task import Task
 class Method(Protocol):
     config_class: type  # a dataclass, validated from the experiment file
     trains_weights: bool  # needs a local model whose weights it can train; prompt methods run on any backend
+    about: str  # one or two plain sentences for people who are not programmers: what it does, what it costs
 
     def check(self, config: Any, task: Task, splits: Splits) -> None:
         """Refuse settings that do not fit the task or data (raise ``TunewiseError``); runs before any model

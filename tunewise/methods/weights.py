@@ -82,4 +82,3 @@ def load_weights(
         details=details,
         save_files=lambda folder: model.save_pretrained(folder / WEIGHTS),
     )
-

@@ -31,6 +31,8 @@ def decision_as_dict(experiment: str, decision: Decision) -> dict:
         "reference": decision.reference.as_dict() if decision.reference else None,
         "recommendation": chosen
         and {"method_id": chosen.method_id, "reasons": decision.reasons, "caveats": decision.caveats},
+        # Blind A/B ratings per method id (win rate, Wilson interval, Bradley–Terry rank); cited, never deciding.
+        "human": decision.human.as_dict() if decision.human else None,
         "pareto": decision.pareto,
         "requests_per_month": decision.settings.requests_per_month,
     }

@@ -43,23 +43,29 @@ def disagreements(decision: Decision) -> list[dict]:
     return sorted(rows, key=lambda r: -r["wrong"])[:MAX_BROWSED]
 
 
+def report_context(decision: Decision, experiment: str) -> dict:
+    """What the report's sections (``report_sections.html.j2``) show: the studio renders them too."""
+    return {
+        "experiment": experiment,
+        "decision": decision,
+        "notes": decision_notes(decision),
+        "verdict": lambda method_id: verdict(decision, method_id),
+        "figures": {
+            "quality_vs_cost": plots.quality_vs_cost(decision),
+            "cost_vs_volume": plots.cost_vs_volume(decision),
+            "learning_curves": plots.learning_curves(decision),
+            "stability": plots.stability_spread(decision),
+            "confusion": plots.confusion_matrices(decision),
+        },
+        "disagreements": disagreements(decision),
+    }
+
+
 def render_report(decision: Decision, experiment: str) -> str:
     env = Environment(loader=PackageLoader("tunewise.report"), autoescape=select_autoescape(["html", "j2"]))
     env.filters.update(usd=usd, count=human_count, bytes=human_bytes, p=p_value, duration=duration)
-    figures = {
-        "quality_vs_cost": plots.quality_vs_cost(decision),
-        "cost_vs_volume": plots.cost_vs_volume(decision),
-        "learning_curves": plots.learning_curves(decision),
-        "stability": plots.stability_spread(decision),
-        "confusion": plots.confusion_matrices(decision),
-    }
     return env.get_template("report.html.j2").render(
-        experiment=experiment,
-        decision=decision,
-        notes=decision_notes(decision),
-        verdict=lambda method_id: verdict(decision, method_id),
-        figures=figures,
-        disagreements=disagreements(decision),
+        **report_context(decision, experiment),
         plotly_js=get_plotlyjs(),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,

@@ -145,11 +145,19 @@ def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) 
 
 def config_from_snapshot(snapshot: dict, experiment: str) -> ExperimentConfig:
     """Rebuild the configuration an experiment was stored with (``tunewise resume``)."""
-    problems = Problems(lines={})
-    config = parse_experiment({k: v for k, v in snapshot.items() if k != "source"}, problems)
-    if problems.items:
-        raise ConfigError(f"experiment {experiment!r} as stored", problems.items)
+    config = config_from_data(snapshot, f"experiment {experiment!r} as stored")
     config.source = snapshot.get("source", "<store>")
+    return config
+
+
+def config_from_data(data: dict, where: str) -> ExperimentConfig:
+    """An experiment file's data that is not in a file (the store's snapshot, a studio job), validated in full
+    by the same parser; ``where`` names it in the error."""
+    problems = Problems(lines={})
+    config = parse_experiment({k: v for k, v in data.items() if k != "source"}, problems)
+    if problems.items:
+        raise ConfigError(where, problems.items)
+    config.source = where
     return config
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
 
-from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,7 +24,9 @@ from tunewise.core.errors import TunewiseError
 from tunewise.core.home import database_url
 from tunewise.core.record import Measurements
 from tunewise.store.errors import StoreError, store_errors
+from tunewise.store.jobs import Jobs
 from tunewise.store.migrate import MIGRATIONS, upgrade
+from tunewise.store.ratings import Ratings
 from tunewise.store.schema import Experiment, PredictionRow, Run, StepMetric, now
 
 __all__ = ["MIGRATIONS", "Store", "StoreError"]
@@ -40,6 +42,7 @@ class Store:
         with store_errors(self.where):
             upgrade(self.engine, self.where)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
+        self.jobs, self.ratings = Jobs(self), Ratings(self)  # the studio's background jobs and blind ratings
         try:
             self.reap_dead_runs()
         except StoreError as exc:
@@ -188,6 +191,16 @@ class Store:
             latest.pop(run.method_id, None)
             latest[run.method_id] = run
         return sorted(latest.values(), key=lambda r: r.id)
+
+    def experiments(self) -> list[tuple[Experiment, int, int]]:
+        """Every experiment, newest first, with its completed and running run counts."""
+        with self._read() as s:
+            rows = s.execute(select(Experiment).order_by(Experiment.id.desc())).scalars().all()
+            counts = s.execute(
+                select(Run.experiment_id, Run.status, func.count()).group_by(Run.experiment_id, Run.status)
+            )
+            tally = {(e, status): n for e, status, n in counts}
+        return [(e, tally.get((e.id, "completed"), 0), tally.get((e.id, "running"), 0)) for e in rows]
 
     def experiment_config(self, experiment: str) -> dict:
         """The configuration the experiment was last run with."""

@@ -83,3 +83,52 @@ class PredictionRow(Base):
     prediction: Mapped[str] = mapped_column(Text)
     correct: Mapped[bool] = mapped_column(Boolean)
     detail: Mapped[dict] = mapped_column(JSON)
+
+
+class Job(Base):
+    """An experiment the studio runs in a background worker process (``tunewise.studio.worker``)."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment: Mapped[str] = mapped_column(String(200), index=True)
+    config: Mapped[dict] = mapped_column(JSON)  # the experiment file's data, as the CLI would read it
+    status: Mapped[str] = mapped_column(String(20), index=True)  # queued | running | completed | failed | cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pid_started: Mapped[float | None] = mapped_column(Float, nullable=True)
+    hostname: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class JobEvent(Base):
+    """One progress event of a job; its id is the event stream's id, so a browser resumes after the last it saw."""
+
+    __tablename__ = "job_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    kind: Mapped[str] = mapped_column(String(20))  # log | progress | status
+    data: Mapped[dict] = mapped_column(JSON)
+
+
+class Rating(Base):
+    """One blind A/B judgment: two runs' answers to one test input, in the order the rater saw them."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment: Mapped[str] = mapped_column(String(200), index=True)
+    rater: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    position: Mapped[int] = mapped_column(Integer)  # the test example's position
+    prompt: Mapped[str] = mapped_column(Text)
+    left_run: Mapped[int] = mapped_column(Integer)
+    right_run: Mapped[int] = mapped_column(Integer)
+    left_method: Mapped[str] = mapped_column(String(200))
+    right_method: Mapped[str] = mapped_column(String(200))
+    left_output: Mapped[str] = mapped_column(Text)
+    right_output: Mapped[str] = mapped_column(Text)
+    choice: Mapped[str] = mapped_column(String(20))  # left | right | tie | both_bad
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)

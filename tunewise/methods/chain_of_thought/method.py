@@ -27,6 +27,10 @@ class ChainOfThoughtConfig(PromptSettings):
 class ChainOfThought:
     config_class = ChainOfThoughtConfig
     trains_weights = False
+    about = (
+        "Asks the model to reason step by step before it answers (free-text tasks only); nothing is trained, but the "
+        "long replies make every answer slower and costlier."
+    )
 
     def check(self, config: ChainOfThoughtConfig, task, splits) -> None:
         if task.is_classification:

@@ -35,6 +35,10 @@ class DistillSettings(LoraSettings):
 class Distill:
     config_class = DistillSettings
     trains_weights = True
+    about = (
+        "A stronger 'teacher' model answers your inputs (and any unlabelled ones), then the base model is trained on "
+        "those answers; costs the teacher's calls plus the training."
+    )
 
     def check(self, config: DistillSettings, task, splits) -> None:
         """The teacher and the unlabeled file are checked before any model loads."""

@@ -43,6 +43,10 @@ class FewShot:
     config_class = FewShotConfig
 
     trains_weights = False
+    about = (
+        "Shows the model a few of your examples inside every question; nothing is trained, but the longer prompts "
+        "make each answer a little slower and costlier."
+    )
 
     def check(self, config: FewShotConfig, task, splits) -> None:
         """Called before any model is loaded."""

@@ -29,6 +29,10 @@ class FullFtSettings(PromptSettings, TrainSettings):
 class FullFineTuning:
     config_class = FullFtSettings
     trains_weights = True
+    about = (
+        "Retrains every weight of the model on your examples; the costliest to build and to store, and it can "
+        "overfit small data, but it can be the most accurate."
+    )
 
     def check(self, config: FullFtSettings, task, splits) -> None:
         check_training(config, task, splits)

@@ -44,6 +44,10 @@ class LoraSettings(PromptSettings, TrainSettings):
 class Lora:
     config_class = LoraSettings
     trains_weights = True
+    about = (
+        "Trains a small add-on to the model on your examples; costs some training time, then answers as fast as the "
+        "base model and is often much better."
+    )
 
     def check(self, config: LoraSettings, task, splits) -> None:
         check_training(config, task, splits)

@@ -28,6 +28,10 @@ class PTuningSettings(SoftPromptSettings):
 class PTuning:
     config_class = PTuningSettings
     trains_weights = True
+    about = (
+        "Learns 'virtual words' made by a small helper network, while the model stays unchanged; cheap to train and "
+        "tiny to store, like prompt tuning."
+    )
 
     def check(self, config, task, splits) -> None:
         check_training(config, task, splits)

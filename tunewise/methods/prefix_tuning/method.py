@@ -29,6 +29,10 @@ class PrefixTuningSettings(SoftPromptSettings):
 class PrefixTuning:
     config_class = PrefixTuningSettings
     trains_weights = True
+    about = (
+        "Learns hidden notes the model reads before every question, at every layer, while the model stays unchanged; "
+        "tiny to store, but training is less steady than LoRA's."
+    )
 
     def check(self, config, task, splits) -> None:
         check_training(config, task, splits)

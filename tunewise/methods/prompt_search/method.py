@@ -16,6 +16,10 @@ from tunewise.methods.prompt_search.summary import search_sections
 class PromptSearch:
     config_class = PromptSearchConfig
     trains_weights = False
+    about = (
+        "Tries many instructions and example sets on part of your data and keeps the best one; nothing is trained, "
+        "but the search costs many model calls up front."
+    )
 
     def check(self, config: PromptSearchConfig, task, splits) -> None:
         check_prompt(config, task)

@@ -27,6 +27,10 @@ class PromptTuningSettings(SoftPromptSettings):
 class PromptTuning:
     config_class = PromptTuningSettings
     trains_weights = True
+    about = (
+        "Learns a few 'virtual words' put before every question while the model itself stays unchanged; cheap to "
+        "train and tiny to store, but usually needs more examples than LoRA."
+    )
 
     def check(self, config, task, splits) -> None:
         check_training(config, task, splits)

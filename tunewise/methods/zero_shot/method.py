@@ -19,6 +19,10 @@ class ZeroShotConfig(PromptSettings, CalibrationSettings):
 class ZeroShot:
     config_class = ZeroShotConfig
     trains_weights = False
+    about = (
+        "Asks the base model directly with your instruction; nothing is trained, so it is cheap to build but often "
+        "the weakest."
+    )
 
     def check(self, config: ZeroShotConfig, task, splits) -> None:
         check_prompt(config, task)

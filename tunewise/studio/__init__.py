@@ -1,0 +1,1 @@
+"""The studio: a no-code web app over the same store, experiment schema and runner as the CLI."""
