@@ -174,7 +174,11 @@ def test_the_draft_yaml_is_short_and_the_cli_reads_it_as_the_same_experiment(tmp
         target="label",
         labels=["fresh", "rotten"],
         instruction="Is the review fresh or rotten?",
-        methods=[*default_methods()[:2], {"method": "lora", "r": 4, "alpha": 16, "instruction": ""}],
+        methods=[
+            {"method": "zero_shot"},
+            {"method": "few_shot"},
+            {"method": "lora", "r": 4, "alpha": 16, "instruction": ""},
+        ],
         max_train_minutes=5,
         min_quality=0.6,
         test_fraction=0.3,
@@ -317,7 +321,7 @@ def test_the_catalog_lists_every_method_with_its_settings_and_defaults():
     lora = catalog["lora"]
     assert lora.trains_weights and not catalog["zero_shot"].trains_weights
     assert {s.name: s.default for s in lora.settings}["target_modules"] == ["q_proj", "k_proj", "v_proj", "o_proj"]
-    assert [m["method"] for m in default_methods()] == ["zero_shot", "few_shot", "lora"]
+    assert sorted(m["method"] for m in default_methods()) == ["few_shot", "lora", "zero_shot"]
 
 
 def test_model_choices_offer_the_packaged_model_and_local_folders(tmp_path):

@@ -21,6 +21,7 @@ from tunewise.tasks.task import Task
 class Method(Protocol):
     config_class: type  # a dataclass, validated from the experiment file
     trains_weights: bool  # needs a local model whose weights it can train; prompt methods run on any backend
+    suggested: bool  # ticked by default in the studio's new-experiment form (a starter comparison)
     about: str  # one or two plain sentences for people who are not programmers: what it does, what it costs
 
     def check(self, config: Any, task: Task, splits: Splits) -> None:

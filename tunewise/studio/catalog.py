@@ -15,8 +15,6 @@ from tunewise.core.typed import help_of
 from tunewise.methods import METHODS
 from tunewise.models.packaged import MODELS
 
-STARTER_METHODS = ("zero_shot", "few_shot", "lora")  # a prompt baseline, examples in the prompt, a trained adapter
-
 
 @dataclass(frozen=True)
 class Setting:
@@ -43,7 +41,12 @@ def method_catalog() -> list[MethodInfo]:
 
 def default_methods() -> list[dict]:
     """The methods a new form starts with, each at its defaults (a fresh list: the caller may edit it)."""
-    return [{"method": name} for name in STARTER_METHODS]
+    return [{"method": name} for name in starter_methods()]
+
+
+def starter_methods() -> list[str]:
+    """The methods each method's ``suggested`` marks: a prompt baseline, examples in the prompt, an adapter."""
+    return [name for name in METHODS.names() if METHODS.get(name).suggested]
 
 
 def model_choices(folders: list[Path] = ()) -> dict[str, dict]:

@@ -27,6 +27,7 @@ class ChainOfThoughtConfig(PromptSettings):
 class ChainOfThought:
     config_class = ChainOfThoughtConfig
     trains_weights = False
+    suggested = False
     about = (
         "Asks the model to reason step by step before it answers (free-text tasks only); nothing is trained, but the "
         "long replies make every answer slower and costlier."

@@ -35,6 +35,7 @@ class DistillSettings(LoraSettings):
 class Distill:
     config_class = DistillSettings
     trains_weights = True
+    suggested = False
     about = (
         "A stronger 'teacher' model answers your inputs (and any unlabelled ones), then the base model is trained on "
         "those answers; costs the teacher's calls plus the training."

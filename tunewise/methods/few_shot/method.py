@@ -43,6 +43,7 @@ class FewShot:
     config_class = FewShotConfig
 
     trains_weights = False
+    suggested = True
     about = (
         "Shows the model a few of your examples inside every question; nothing is trained, but the longer prompts "
         "make each answer a little slower and costlier."

@@ -29,6 +29,7 @@ class FullFtSettings(PromptSettings, TrainSettings):
 class FullFineTuning:
     config_class = FullFtSettings
     trains_weights = True
+    suggested = False
     about = (
         "Retrains every weight of the model on your examples; the costliest to build and to store, and it can "
         "overfit small data, but it can be the most accurate."

@@ -35,6 +35,7 @@ class HybridSettings(LoraSettings):
 class Hybrid:
     config_class = HybridSettings
     trains_weights = True
+    suggested = False
     about = (
         "Searches for a good prompt first, then trains a LoRA add-on with it; costs the search plus the training, "
         "aiming for the best of both."

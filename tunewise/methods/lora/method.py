@@ -44,6 +44,7 @@ class LoraSettings(PromptSettings, TrainSettings):
 class Lora:
     config_class = LoraSettings
     trains_weights = True
+    suggested = True
     about = (
         "Trains a small add-on to the model on your examples; costs some training time, then answers as fast as the "
         "base model and is often much better."

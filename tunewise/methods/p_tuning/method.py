@@ -28,6 +28,7 @@ class PTuningSettings(SoftPromptSettings):
 class PTuning:
     config_class = PTuningSettings
     trains_weights = True
+    suggested = False
     about = (
         "Learns 'virtual words' made by a small helper network, while the model stays unchanged; cheap to train and "
         "tiny to store, like prompt tuning."

@@ -29,6 +29,7 @@ class PrefixTuningSettings(SoftPromptSettings):
 class PrefixTuning:
     config_class = PrefixTuningSettings
     trains_weights = True
+    suggested = False
     about = (
         "Learns hidden notes the model reads before every question, at every layer, while the model stays unchanged; "
         "tiny to store, but training is less steady than LoRA's."

@@ -16,6 +16,7 @@ from tunewise.methods.prompt_search.summary import search_sections
 class PromptSearch:
     config_class = PromptSearchConfig
     trains_weights = False
+    suggested = False
     about = (
         "Tries many instructions and example sets on part of your data and keeps the best one; nothing is trained, "
         "but the search costs many model calls up front."

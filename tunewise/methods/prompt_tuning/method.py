@@ -27,6 +27,7 @@ class PromptTuningSettings(SoftPromptSettings):
 class PromptTuning:
     config_class = PromptTuningSettings
     trains_weights = True
+    suggested = False
     about = (
         "Learns a few 'virtual words' put before every question while the model itself stays unchanged; cheap to "
         "train and tiny to store, but usually needs more examples than LoRA."

@@ -19,6 +19,7 @@ class ZeroShotConfig(PromptSettings, CalibrationSettings):
 class ZeroShot:
     config_class = ZeroShotConfig
     trains_weights = False
+    suggested = True
     about = (
         "Asks the base model directly with your instruction; nothing is trained, so it is cheap to build but often "
         "the weakest."

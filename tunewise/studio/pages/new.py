@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from tunewise.core.errors import TunewiseError
-from tunewise.studio.catalog import STARTER_METHODS, method_catalog
-from tunewise.studio.draft import check_draft, experiment_data, experiment_yaml
+from tunewise.studio.catalog import method_catalog, starter_methods
+from tunewise.studio.draft import Draft, check_draft, experiment_data, experiment_yaml
 from tunewise.studio.form import draft_from_form
 from tunewise.studio.jobs import start_job
 from tunewise.studio.uploads import MAX_UPLOAD_BYTES, inspect_upload, save_upload
@@ -46,8 +46,9 @@ def mapping_page(request: Request, upload_id: str, name: str = "", target: str |
         name=_suggested_name(name) if name else f"experiment-{datetime.now(UTC):%Y%m%d-%H%M}",
         inspection=inspection,
         methods=method_catalog(),
-        starters=STARTER_METHODS,
+        starters=starter_methods(),
         models=list(request.app.state.models),
+        d=Draft(name="", upload_id=upload_id, input="", target=""),  # the form starts at the file's defaults
     )
 
 

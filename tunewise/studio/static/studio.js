@@ -44,6 +44,8 @@
   source.addEventListener("end", () => {
     source.close();
     live.dataset.finished = "yes";
+    const cancel = document.getElementById("cancel-button");
+    if (cancel) cancel.hidden = true;
     const done = document.getElementById("when-done");
     if (done) done.hidden = false;
   });
