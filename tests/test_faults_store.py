@@ -77,7 +77,7 @@ def test_four_runs_commands_on_a_new_home_migrate_it_once(isolated_home):
     for code, _, err in results:
         assert code == 0 and "Traceback" not in err, err
     with sqlite3.connect(database(isolated_home)) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004_studio",)]
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005_judge",)]
 
 
 def test_processes_starting_runs_of_one_experiment_together_share_it(isolated_home):

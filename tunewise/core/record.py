@@ -18,6 +18,8 @@ class Measurements:
     sweep: dict | None = None  # {"group", "number", "of", "params", "max_minutes", "validation"}
     # Test prompts too long for model.max_length: {"prompts", "of", "demos_dropped", "input_chars_cut"}
     context_cut: dict | None = None
+    # The LLM judge's pointwise scores: {"model", "rubric", "metric", "template", "examples", "verdicts", ...}
+    judge: dict | None = None
 
     def as_dict(self) -> dict:
         return {name: value for name, value in dataclasses.asdict(self).items() if value is not None}

@@ -4,11 +4,14 @@ Two methods scored on the same examples are compared example by example, which i
 comparing two independent confidence intervals. Right/wrong metrics (accuracy, exact match) use McNemar's exact
 test on the examples where the two disagree; any other metric uses a paired bootstrap of the difference. A
 difference whose (Holm-adjusted) p-value is not below alpha is a tie, never a win.
+
+Also here: how far two raters agree beyond chance (Cohen's kappa), for checking an LLM judge against people.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -91,3 +94,37 @@ def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
+    """Cohen's kappa of two raters' categories for the same items: (observed agreement - chance agreement) /
+    (1 - chance agreement), chance from each rater's own category frequencies (Cohen, 1960). 1 is perfect
+    agreement, 0 what independent raters with those frequencies would reach. When chance agreement is already
+    1 (both raters always gave the same one category) there is nothing to agree on beyond chance: 0, the
+    conservative reading, rather than a 0/0 that would pass for trust."""
+    if len(a) != len(b):
+        raise ValueError(f"kappa needs the same items from both raters, got {len(a)} and {len(b)}")
+    if not a:
+        return 0.0
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    counts_a, counts_b = Counter(a), Counter(b)
+    chance = sum(counts_a[c] * counts_b[c] for c in counts_a) / (n * n)
+    if chance >= 1.0:
+        return 0.0
+    return (observed - chance) / (1 - chance)
+
+
+def kappa_interval(
+    a: Sequence[str], b: Sequence[str], resamples: int = 2000, confidence: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of Cohen's kappa, resampling the rated items with replacement."""
+    n = len(a)
+    if n == 0:
+        return 0.0, 0.0
+    a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    rng = np.random.default_rng(seed)
+    values = [cohen_kappa(list(a[idx]), list(b[idx])) for idx in rng.integers(0, n, size=(resamples, n))]
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)

@@ -22,14 +22,27 @@ def bootstrap_interval(
     n = len(targets)
     if n == 0:
         return (0.0, 0.0)
-    predictions, targets = np.asarray(predictions, dtype=object), np.asarray(targets, dtype=object)
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n, size=(resamples, n))
     if metric.scores is not None:  # a mean of per-example scores: resample the scores, computed once
-        scores = np.array([metric.scores(p, t) for p, t in zip(predictions, targets, strict=True)])
-        values = scores[draws].mean(axis=1)
-    else:
-        values = [metric.compute(list(predictions[idx]), list(targets[idx]), labels) for idx in draws]
+        scores = [metric.scores(p, t) for p, t in zip(predictions, targets, strict=True)]
+        return mean_interval(scores, resamples, confidence, seed)
+    predictions, targets = np.asarray(predictions, dtype=object), np.asarray(targets, dtype=object)
+    draws = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    values = [metric.compute(list(predictions[idx]), list(targets[idx]), labels) for idx in draws]
+    return _percentiles(values, confidence)
+
+
+def mean_interval(
+    scores: Sequence[float], resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile interval of the mean of per-example ``scores`` (a graded metric's, an LLM judge's)."""
+    n = len(scores)
+    if n == 0:
+        return (0.0, 0.0)
+    draws = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    return _percentiles(np.asarray(scores, dtype=float)[draws].mean(axis=1), confidence)
+
+
+def _percentiles(values, confidence: float) -> tuple[float, float]:
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
     return float(low), float(high)

@@ -19,6 +19,7 @@ from tunewise.core.typed import Invalid, Problems, build
 from tunewise.data.config import DataConfig
 from tunewise.decide.settings import DecisionConfig, PriceSheet
 from tunewise.evaluate.config import BiasConfig, ForgettingConfig, StabilityConfig
+from tunewise.evaluate.judge.config import JudgeConfig
 from tunewise.methods import METHODS
 from tunewise.models.config import ModelConfig
 from tunewise.run.model_checks import check_models
@@ -87,12 +88,18 @@ class ExperimentConfig:
     forgetting: ForgettingConfig = field(
         default_factory=ForgettingConfig, metadata={"help": "perplexity on general text before and after tuning"}
     )
+    judge: JudgeConfig | None = field(
+        default=None,
+        metadata={"help": "an LLM judge scores every method's generated test answers on a rubric (judge_<rubric>)"},
+    )
     source: str = field(default="<dict>", init=False)
     entries: list[MethodEntry] = field(default_factory=list, init=False)
 
     def __post_init__(self):
         if self.data.normalize_labels and self.task.type != "classification":
             raise Invalid("data.normalize_labels is for classification labels; remove it or set task.type")
+        if self.judge and self.task.type != "generation":
+            raise Invalid("judge scores generated answers; remove it or set task.type: generation")
 
 
 def load_experiment(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:

@@ -1,6 +1,6 @@
-"""Checks of the models an experiment names, made before anything loads: every name a method uses stands for a
-model, methods that train weights get a local one, and every API model has a token price (an unpriced model
-would make every comparison with it meaningless)."""
+"""Checks of the models an experiment names, made before anything loads: every name a method or the judge uses
+stands for a model, methods that train weights get a local one, and every API model has a token price (an
+unpriced model would make every comparison with it meaningless)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ def check_models(config, problems: Problems) -> None:
         for field_path, value in model_refs(entry.params):
             if value not in (None, "base"):
                 _resolve(value, config, problems, (*path, *field_path))
+    for field_path, value in model_refs(config.judge, ("judge",)):
+        if value not in (None, "base"):
+            _resolve(value, config, problems, field_path)
     _check_prices(config, problems)
 
 

@@ -1,5 +1,5 @@
 """What every method of one experiment run shares, set up the same way by ``run`` and ``resume``: the store,
-the prepared data, the data check's findings, the base model (loaded once) and the measurer."""
+the prepared data, the data check's findings, the base model (loaded once) and the measurer (with the judge)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tunewise.core.backend import Backend
 from tunewise.core.environment import code_version, environment
 from tunewise.core.items import Splits
 from tunewise.core.throughput import Throughput
+from tunewise.evaluate.judge.measure import Judging
 from tunewise.evaluate.measure import Measurer
 from tunewise.models.calibration import calibrate
 from tunewise.models.load import load_base
@@ -61,6 +62,7 @@ def open_session(
 ) -> Session:
     """Loads the base model: call it only once some method has work to do."""
     base = load_base(config.model, config.seed)
+    models = ModelPool(config.models, base, config.seed)
     measurer = Measurer(
         task,
         splits.test,
@@ -69,6 +71,7 @@ def open_session(
         bias=config.bias,
         seed=config.seed,
         base=base,
+        judging=_judging(config, models),
     )
     return Session(
         config,
@@ -82,6 +85,15 @@ def open_session(
         measurer,
         environment(),
         code_version(),
-        ModelPool(config.models, base, config.seed),
+        models,
         {},
     )
+
+
+def _judging(config: ExperimentConfig, models: ModelPool) -> Judging | None:
+    """The judge, when the experiment has one: its model comes from the pool, loaded when first needed (a method
+    may name the same model). It works only while a method is measured, after the method's build work has been
+    taken (``method_run``), so none of it is priced with a build."""
+    if config.judge is None:
+        return None
+    return Judging(config.judge, lambda: models.get(config.judge.model), config.seed)

@@ -25,6 +25,7 @@ from tunewise.core.home import database_url
 from tunewise.core.record import Measurements
 from tunewise.store.errors import StoreError, store_errors
 from tunewise.store.jobs import Jobs
+from tunewise.store.judge_checks import JudgeChecks
 from tunewise.store.migrate import MIGRATIONS, upgrade
 from tunewise.store.ratings import Ratings
 from tunewise.store.schema import Experiment, PredictionRow, Run, StepMetric, now
@@ -43,6 +44,7 @@ class Store:
             upgrade(self.engine, self.where)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         self.jobs, self.ratings = Jobs(self), Ratings(self)  # the studio's background jobs and blind ratings
+        self.judge_checks = JudgeChecks(self)  # an LLM judge's agreement with those ratings
         try:
             self.reap_dead_runs()
         except StoreError as exc:

@@ -132,3 +132,15 @@ class Rating(Base):
     right_output: Mapped[str] = mapped_column(Text)
     choice: Mapped[str] = mapped_column(String(20))  # left | right | tie | both_bad
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class JudgeCheck(Base):
+    """One check of an LLM judge against the experiment's blind human ratings (``tunewise judge``)."""
+
+    __tablename__ = "judge_checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    model: Mapped[str] = mapped_column(String(200))
+    rubric: Mapped[str] = mapped_column(String(100))
+    result: Mapped[dict] = mapped_column(JSON)  # a decide.judge_check.JudgeCheckResult

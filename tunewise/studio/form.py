@@ -62,11 +62,19 @@ def _number(form: FormData, name: str, kind: type, optional: bool = False):
         if optional:
             return None
         raise Refused(f"{FIELD_NAMES[name]}: give a number")
+    return _parsed(raw, kind, FIELD_NAMES[name])
+
+
+def _parsed(raw: str, kind: type, label: str):
+    """``raw`` as an int or a float; a refusal naming the field otherwise (also for inf/nan spellings)."""
     try:
-        return kind(raw)
+        value = kind(raw)
     except ValueError:
+        value = None
+    if value is None or value != value or value in (float("inf"), float("-inf")):
         word = "a whole number" if kind is int else "a number"
-        raise Refused(f"{FIELD_NAMES[name]}: {raw[:40]!r} is not {word}") from None
+        raise Refused(f"{label}: {raw[:40]!r} is not {word}")
+    return value
 
 
 def _method(name: str, form: FormData) -> dict:
@@ -90,12 +98,7 @@ def _setting_value(setting: Setting, raw: str, method: str) -> Any:
         return None if setting.optional else setting.default
     if setting.kind in ("text", "choice"):
         return _choice(setting, raw) if setting.kind == "choice" else raw
-    kind = int if setting.kind == "int" else float
-    try:
-        return kind(raw)
-    except ValueError:
-        word = "a whole number" if kind is int else "a number"
-        raise Refused(f"{method} {setting.name}: {raw[:40]!r} is not {word}") from None
+    return _parsed(raw, int if setting.kind == "int" else float, f"{method} {setting.name}")
 
 
 def _choice(setting: Setting, raw: str) -> Any:
