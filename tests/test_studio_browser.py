@@ -154,8 +154,8 @@ def test_from_a_csv_to_a_recommendation_a_chat_and_blind_ratings(page, studio, t
             shot(page, "6-blind-pair")
         choice = ["A is better", "B is better", "Tie", "Both bad", "A is better"][i]
         page.get_by_role("button", name=choice, exact=True).click()
-        page.wait_for_selector("#revealed, #pair .error")
-        assert page.locator("#revealed").count() == 1, page.inner_text("#pair")
+        page.wait_for_selector("#revealed, #errors .error")
+        assert page.locator("#revealed").count() == 1, page.inner_text("#errors")
         assert " was " in page.inner_text("#revealed")
         page.click("#revealed button")
     page.goto(f"{studio}/experiments/browser-reviews")

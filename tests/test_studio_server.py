@@ -5,6 +5,7 @@ The browser test (test_studio_browser.py) drives the whole flow through a real s
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from starlette.testclient import TestClient
@@ -185,7 +186,7 @@ def test_the_playground_refuses_bad_questions_before_loading_anything(client):
     empty = client.post("/playground/ask", data={"message": "  ", "runs": ["1"]}, headers=headers)
     assert empty.status_code == 400 and "write a message" in message(empty)
     none = client.post("/playground/ask", data={"message": "hi"}, headers=headers)
-    assert none.status_code == 400 and "runs" in message(none)
+    assert none.status_code == 400 and "tick at least one run" in message(none)
     garbled = client.post("/playground/ask", data={"message": "hi", "runs": ["1"], "history": "{oops"}, headers=headers)
     assert garbled.status_code == 400 and "not JSON" in message(garbled)
     many = client.post("/playground/ask", data={"message": "hi", "runs": ["1", "2", "3", "4", "5"]}, headers=headers)
@@ -206,3 +207,57 @@ def test_job_events_stream_in_order_and_resume_after_the_last_seen(client, store
     resumed = client.get(f"/jobs/{job}/events", headers={"Last-Event-ID": str(first_id + 1)})
     assert "line 0" not in resumed.text and "line 1" not in resumed.text and "line 2" in resumed.text
     assert client.get(f"/jobs/{job}").status_code == 200
+
+
+def test_hostile_values_get_a_refusal_never_a_500(store, client):
+    bearer = TestClient(create_app(store, token="s3cret", loopback=False), base_url="http://studio.lan")
+    not_ascii = {"Authorization": "Bearer pässwort".encode()}
+    assert bearer.get("/", headers=not_ascii, follow_redirects=False).status_code == 303
+    assert bearer.post("/login", data={"token": "x"}, headers={"Accept": "application/json"}).status_code == 403
+    planted = TestClient(client.app, base_url="http://127.0.0.1")
+    planted.cookies.set("tw_csrf", '"}, "evil": "1')  # a cookie another local app planted: replaced, not echoed
+    page = planted.get("/")
+    assert '"evil"' not in page.text and "set-cookie" in page.headers
+    odd = {"Accept": "application/json"}
+    assert (
+        client.post(
+            "/experiments/reviews/rate/vote", data={"rater": "ann", "token": "a.é", "choice": "left"}, headers=odd
+        ).status_code
+        == 400
+    )
+    pair = client.get("/experiments/reviews/rate/pair", params={"rater": "李雷"})
+    assert pair.status_code == 200 and "李雷" in pair.text
+    job = store.jobs.submit("reviews", {})
+    store.jobs.finish(job, "failed", "stopped")
+    assert client.get(f"/jobs/{job}/events", headers={"Last-Event-ID": "²".encode()}).status_code == 200
+
+
+def test_no_sign_in_redirect_leaves_the_site(store):
+    client = TestClient(create_app(store, token="s3cret", loopback=False), base_url="http://studio.lan")
+    client.get("/login")
+    headers = {"X-CSRF-Token": client.cookies["tw_csrf"]}
+    for target in ("//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example"):
+        response = client.post("/login", data={"token": "s3cret", "next": target}, headers=headers)
+        assert response.headers["hx-redirect"] == "/", target
+    assert (
+        client.post("/login", data={"token": "s3cret", "next": "/playground?experiment=x"}, headers=headers).headers[
+            "hx-redirect"
+        ]
+        == "/playground?experiment=x"
+    )
+
+
+def test_htmx_errors_are_shown_at_the_top_and_keep_the_page(client):
+    response = client.post("/playground/ask", data={"message": "", "runs": ["1"]}, headers={"HX-Request": "true"})
+    assert response.status_code == 400 and response.headers["hx-retarget"] == "#errors"
+    assert 'class="error"' in response.text
+
+
+def test_a_cancel_before_the_claim_wins_and_a_dead_queued_worker_fails_its_job(store):
+    job = store.jobs.submit("reviews", {})
+    store.jobs.request_cancel(job)
+    assert store.jobs.claim(job, os.getpid()) is False and store.jobs.get(job).status == "queued"
+    store.jobs.finish(job, "cancelled")
+    gone = store.jobs.submit("reviews", {})
+    store.jobs.spawned(gone, 2**22 + 12345)  # no such process: its worker died before claiming the job
+    assert store.jobs.get(gone).status == "failed" and "worker process ended" in store.jobs.get(gone).error

@@ -20,6 +20,9 @@ from tunewise.core.errors import TunewiseError
 
 Path = tuple  # a key path: ("methods", 2, "rank")
 MODEL_REF = "model_ref"  # field metadata: the setting names a model (checked against the experiment's models)
+FILE_REF = "file_ref"  # field metadata: the setting names a file on the machine that runs the experiment
+FILE_PATH = "file_path"  # field metadata: the setting is a file, read relative to the experiment file's folder
+METHOD_REF = "method_ref"  # field metadata: the setting names another method entry (by id) this one builds on
 
 
 class Invalid(TunewiseError, ValueError):

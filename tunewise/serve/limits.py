@@ -44,7 +44,7 @@ class Guard:
             )
         if int(headers.get("content-length", b"0") or 0) > self.max_body:
             return await _refuse(scope, receive, send, *too_large)
-        body, more = b"", True
+        body, more = bytearray(), True  # appended in place: bytes += would copy the body at every chunk
         while more:  # read (at most max_body of) the body first, so an over-long one is refused whole
             message = await receive()
             if message["type"] != "http.request":
@@ -53,7 +53,9 @@ class Guard:
             more = message.get("more_body", False)
             if len(body) > self.max_body:
                 return await _refuse(scope, receive, send, *too_large)
-        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+        await self.app(
+            scope, _replay([{"type": "http.request", "body": bytes(body), "more_body": False}], receive), send
+        )
 
 
 def _replay(messages: list[dict], receive):

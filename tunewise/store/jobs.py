@@ -9,7 +9,6 @@ are next listed, as dead runs are when the store opens.
 from __future__ import annotations
 
 import socket
-from datetime import UTC
 
 from sqlalchemy import select, update
 
@@ -32,37 +31,54 @@ class Jobs:
             s.flush()
             return job.id
 
+    def spawned(self, job_id: int, pid: int) -> None:
+        """The worker process started for the job: a queued job whose worker died is then found dead too."""
+        with self.store._write() as s:
+            s.execute(update(Job).where(Job.id == job_id).values(**_process(pid)))
+
     def claim(self, job_id: int, pid: int) -> bool:
         """The worker's claim: a queued job becomes running in process ``pid``, unless its cancel was asked
-        for (False). Claim and cancel are each one transaction, so a cancel either sees the job running with
-        its pid (and signals it) or is seen here."""
+        for (False). Both claim and cancel are one conditional UPDATE each (SQLite starts its write
+        transaction at the first write, so a read-then-write could interleave): a cancel either finds the job
+        running with its pid (and signals it) or makes this claim fail."""
         with self.store._write() as s:
+            claimed = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "queued", Job.cancel_requested.is_not(True))
+                .values(status="running", started_at=now(), **_process(pid))
+            ).rowcount
+            if claimed:
+                return True
             job = s.get(Job, job_id)
-            if job is None or job.status != "queued":
-                raise TunewiseError(f"job #{job_id} is {job.status if job else 'unknown'}, not queued")
-            if job.cancel_requested:
-                return False
-            job.status, job.started_at, job.pid = "running", now(), pid
-            job.pid_started, job.hostname = process.start_time(pid), socket.gethostname()
-            return True
+            if job is not None and job.status == "queued":
+                return False  # its cancel was asked for
+            raise TunewiseError(f"job #{job_id} is {job.status if job else 'unknown'}, not queued")
 
-    def finish(self, job_id: int, status: str, error: str | None = None) -> None:
+    def finish(self, job_id: int, status: str, error: str | None = None) -> bool:
+        """The job's end (once: a job already finished keeps its status); False if it had finished."""
+        error = error and error[:4000]
         with self.store._write() as s:
-            job = s.get(Job, job_id)
-            if job.status not in FINISHED:
-                job.status, job.finished_at, job.error = status, now(), error and error[:4000]
-                s.add(JobEvent(job_id=job_id, kind="status", data={"status": status, "error": job.error}))
+            done = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status.not_in(FINISHED))
+                .values(status=status, finished_at=now(), error=error)
+            ).rowcount
+            if done:
+                s.add(JobEvent(job_id=job_id, kind="status", data={"status": status, "error": error}))
+            return bool(done)
 
     def request_cancel(self, job_id: int) -> Job:
         """Mark the job for cancelling; returns it as it is now (a running job's worker must be signalled)."""
         with self.store._write() as s:
+            marked = s.execute(
+                update(Job).where(Job.id == job_id, Job.status.not_in(FINISHED)).values(cancel_requested=True)
+            ).rowcount
             job = s.get(Job, job_id)
-            if job is None:
-                raise TunewiseError(f"no job #{job_id}")
-            if job.status in FINISHED:
-                raise TunewiseError(f"job #{job_id} has already {job.status}; there is nothing to cancel")
-            job.cancel_requested = True
-            return job
+        if job is None:
+            raise TunewiseError(f"no job #{job_id}")
+        if not marked:
+            raise TunewiseError(f"job #{job_id} has already {job.status}; there is nothing to cancel")
+        return job
 
     def event(self, job_id: int, kind: str, data: dict) -> None:
         with self.store._write() as s:
@@ -89,16 +105,15 @@ class Jobs:
         return [self._reaped(job) for job in jobs]
 
     def _reaped(self, job: Job) -> Job:
-        """A running job whose worker died on this host is failed (and so is what its process left running)."""
-        if job.status != "running" or job.hostname != socket.gethostname():
+        """A queued or running job whose worker died on this host is failed (and so is what it left running)."""
+        if job.status in FINISHED or job.pid is None or job.hostname != socket.gethostname():
             return job
-        started = job.started_at.replace(tzinfo=UTC).timestamp() if job.started_at else None
-        if process.alive(job.pid, job.pid_started, not_after=started):
+        if process.alive(job.pid, job.pid_started):
             return job
-        with self.store._write() as s:
-            s.execute(update(Job).where(Job.id == job.id, Job.status == "running").values(status="failed"))
-            row = s.get(Job, job.id)
-            row.finished_at, row.error = row.finished_at or now(), row.error or WORKER_DIED
-            s.add(JobEvent(job_id=job.id, kind="status", data={"status": "failed", "error": row.error}))
-        self.store.reap_dead_runs()
+        if self.finish(job.id, "failed", WORKER_DIED):
+            self.store.reap_dead_runs()
         return self.get(job.id)
+
+
+def _process(pid: int) -> dict:
+    return {"pid": pid, "pid_started": process.start_time(pid), "hostname": socket.gethostname()}

@@ -195,7 +195,7 @@ def _verified(token, key: bytes) -> dict:
     if not isinstance(token, str) or len(token) > MAX_TOKEN or token.count(".") != 1:
         raise ValueError(NOT_A_PAIR)
     body, signature = token.split(".")
-    if not hmac.compare_digest(_b64(_mac(body, key)), signature):
+    if not token.isascii() or not hmac.compare_digest(_b64(_mac(body, key)).encode(), signature.encode()):
         raise ValueError(NOT_A_PAIR)
     try:
         claim = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from tunewise.core.typed import help_of
+from tunewise.core.typed import FILE_REF, MODEL_REF, help_of
 from tunewise.methods import METHODS
 from tunewise.models.packaged import MODELS
 
@@ -21,7 +21,7 @@ class Setting:
     name: str
     default: Any  # plain data (a nested group of settings as a dict), as the experiment file would hold it
     help: str
-    kind: str  # text, int, float, bool, choice, list, mapping, group (nested settings) or any
+    kind: str  # text, int, float, bool, choice, list, mapping, group (nested), reference (a model or file) or any
     choices: tuple = ()  # kind choice: the allowed values
     optional: bool = False  # may be left empty (null)
 
@@ -82,6 +82,9 @@ def _setting(field: dataclasses.Field, hint: Any) -> Setting:
     optional = type(None) in options
     options = tuple(o for o in options if o is not type(None))
     kind, choices = _kind(options[0]) if len(options) == 1 else ("any", ())
+    if field.metadata.get(MODEL_REF) or field.metadata.get(FILE_REF):
+        # A model or a file on the server: never typed into a web form (a path would read the server's files).
+        kind, choices = "reference", ()
     return Setting(field.name, _default(field), help_of(field), kind, choices, optional)
 
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 
+import tunewise.store.process as process
 from tunewise.core.home import home
 from tunewise.store import Store
 
@@ -18,7 +19,7 @@ def start_job(store: Store, experiment: str, config: dict, slots: int = 1) -> in
     logs = home() / "studio" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / f"job-{job_id}.log", "ab") as log:
-        subprocess.Popen(
+        worker = subprocess.Popen(
             [sys.executable, "-m", "tunewise.studio.worker", str(job_id), str(slots)],
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -26,6 +27,7 @@ def start_job(store: Store, experiment: str, config: dict, slots: int = 1) -> in
             start_new_session=True,
             env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
         )
+    store.jobs.spawned(job_id, worker.pid)  # a worker that dies before it claims the job is found dead too
     return job_id
 
 
@@ -33,6 +35,8 @@ def cancel_job(store: Store, job_id: int) -> None:
     """Ask the job to stop: a queued one never starts, a running one is interrupted; its worker marks it
     cancelled."""
     job = store.jobs.request_cancel(job_id)
-    if job.status == "running" and job.pid:
+    # Only the job's own worker (its pid may have been given to another process since): it leads a session
+    # of its own, so the signal reaches whatever it started too.
+    if job.status == "running" and job.pid and process.alive(job.pid, job.pid_started):
         with contextlib.suppress(ProcessLookupError):  # it ended meanwhile; listing the jobs marks it
-            os.kill(job.pid, signal.SIGTERM)
+            os.killpg(job.pid, signal.SIGTERM)

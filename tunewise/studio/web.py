@@ -40,6 +40,8 @@ def error_response(request: Request, status: int, message: str) -> Response:
     if "application/json" in accept and "text/html" not in accept:
         body = {"error": {"message": message, "type": TYPES.get(status, "invalid_request_error"), "code": status}}
         return JSONResponse(body, status_code=status)
-    if request.headers.get("hx-request"):
-        return page(request, "error_fragment.html.j2", status=status, message=message)
+    if request.headers.get("hx-request"):  # shown at the top of the page; what the request targeted is kept
+        response = page(request, "error_fragment.html.j2", status=status, message=message)
+        response.headers.update({"HX-Retarget": "#errors", "HX-Reswap": "innerHTML"})
+        return response
     return page(request, "error.html.j2", status=status, message=message, status_code=status)

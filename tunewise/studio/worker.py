@@ -22,7 +22,7 @@ from tunewise.core.home import home
 from tunewise.core.progress import listening
 from tunewise.run.config import config_from_data
 from tunewise.run.experiment import run_experiment
-from tunewise.store import Store
+from tunewise.store import Store, StoreError
 
 WAIT_SECONDS = 0.5
 
@@ -40,16 +40,20 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         store.jobs.finish(job_id, "cancelled", "cancelled from the studio")
         return 130
+    except BaseException as exc:  # a job must never stay queued or running after its worker is gone
+        traceback.print_exc()
+        store.jobs.finish(job_id, "failed", f"the worker failed: {str(exc) or type(exc).__name__}")
+        raise
 
 
 def _run(store: Store, job_id: int) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
-        store.jobs.event(job_id, "log", {"message": message})
+        _event(store, job_id, "log", {"message": message})
 
     try:
         config = config_from_data(store.jobs.get(job_id).config, f"studio job #{job_id}")
-        with listening(lambda state: store.jobs.event(job_id, "progress", state)):
+        with listening(lambda state: _event(store, job_id, "progress", state)):
             outcomes = run_experiment(config, store, log=log)
     except TunewiseError as exc:
         store.jobs.finish(job_id, "failed", str(exc))
@@ -62,6 +66,14 @@ def _run(store: Store, job_id: int) -> int:
     failed = [f"{o.method_id} (run #{o.run_id}): {o.message}" for o in outcomes if o.status == "failed"]
     store.jobs.finish(job_id, "completed", "; ".join(failed) or None)
     return 0
+
+
+def _event(store: Store, job_id: int, kind: str, data: dict) -> None:
+    """Progress is best-effort: a busy or full store must not fail the training it reports on."""
+    try:
+        store.jobs.event(job_id, kind, data)
+    except StoreError as exc:
+        print(f"tunewise: progress not recorded ({exc})", file=sys.stderr)
 
 
 @contextmanager

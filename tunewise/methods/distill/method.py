@@ -9,6 +9,7 @@ from tunewise.core.backend import Work, other_work
 from tunewise.core.errors import TunewiseError
 from tunewise.core.items import Item
 from tunewise.core.sections import Section
+from tunewise.core.typed import FILE_REF
 from tunewise.data.examples import load_examples
 from tunewise.methods.base import register
 from tunewise.methods.distill.teacher import TeacherSettings, label, teacher_program, teacher_sections
@@ -21,7 +22,11 @@ from tunewise.methods.weights import check_training, training_folds
 class DistillSettings(LoraSettings):
     teacher: TeacherSettings = field(default_factory=TeacherSettings, metadata={"help": "the model that answers"})
     unlabeled: str | None = field(
-        default=None, metadata={"help": "a .jsonl/.csv of extra inputs (the task's input fields) the teacher answers"}
+        default=None,
+        metadata={
+            "help": "a .jsonl/.csv of extra inputs (the task's input fields) the teacher answers",
+            FILE_REF: True,
+        },
     )
     unlabeled_limit: int | None = field(default=None, metadata={"help": "use at most this many unlabeled inputs"})
 

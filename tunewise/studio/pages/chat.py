@@ -38,12 +38,14 @@ def playground_page(request: Request, experiment: str | None = None, run: list[i
 async def ask(
     request: Request,
     message: Annotated[str, Form(max_length=20_000)],
-    runs: Annotated[list[str], Form()],
+    runs: Annotated[list[str], Form()] = (),
     history: Annotated[str, Form(max_length=MAX_CONVERSATION * 8)] = "{}",
     temperature: Annotated[float, Form()] = 0.0,
 ):
     if not message.strip():
         raise Refused("write a message first")
+    if not runs:
+        raise Refused("tick at least one run to ask")
     conversations = _histories(history)
     try:
         keys = checked_ids(runs)  # at most MAX_RUNS, no duplicates: refused before anything loads
@@ -61,7 +63,7 @@ async def ask(
             messages.append({"role": "assistant", "content": answer.text})
             conversations[key] = messages
         columns.append({"key": key, "answer": answer, "messages": conversations.get(key, [])})
-    return page(request, "conversation.html.j2", columns=columns, history=json.dumps(conversations))
+    return page(request, "conversation.html.j2", columns=columns, history=json.dumps(conversations, ensure_ascii=False))
 
 
 def _histories(history: str) -> dict[str, list[dict]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +17,7 @@ from tunewise.studio.web import Refused, page
 
 router = APIRouter()
 POLL_SECONDS, HEARTBEAT_SECONDS = 0.5, 15.0
+EVENT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also takes '²', which int() refuses
 
 
 @router.get("/jobs", response_class=HTMLResponse)
@@ -42,7 +44,7 @@ async def events(request: Request, job_id: int, after: int = 0):
     store = request.app.state.store
     await run_in_threadpool(_job, request, job_id)
     header = request.headers.get("last-event-id", "")
-    last = int(header) if header.isdigit() else max(after, 0)
+    last = int(header) if EVENT_ID.fullmatch(header) else max(after, 0)
 
     async def stream():
         nonlocal last

@@ -55,7 +55,8 @@ def mapping_page(request: Request, upload_id: str, name: str = "", target: str |
 @router.post("/new/{upload_id}/check", response_class=HTMLResponse)
 async def check(request: Request, upload_id: str):
     data, result = await _checked(request, upload_id)
-    exists = any(e.name == data["name"] for e, _, _ in request.app.state.store.experiments())
+    experiments = await run_in_threadpool(request.app.state.store.experiments)
+    exists = any(e.name == data["name"] for e, _, _ in experiments)
     return page(request, "check.html.j2", check=result, yaml=experiment_yaml(data), name=data["name"], exists=exists)
 
 
@@ -64,7 +65,7 @@ async def run(request: Request, upload_id: str):
     data, result = await _checked(request, upload_id)
     if not result.ok:
         raise Refused("the data check found errors; fix them first:\n" + "\n".join(result.errors))
-    job_id = start_job(request.app.state.store, data["name"], data, slots=request.app.state.slots)
+    job_id = await run_in_threadpool(start_job, request.app.state.store, data["name"], data, request.app.state.slots)
     return Response(status_code=204, headers={"HX-Redirect": f"/jobs/{job_id}"})
 
 

@@ -7,10 +7,12 @@ import json
 import random
 import re
 from typing import Annotated
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, Response
 
+from tunewise.core.errors import TunewiseError
 from tunewise.report.preference_data import preference_pairs, single_judgments
 from tunewise.studio.blind import checked_rater, next_pair, record_vote
 from tunewise.studio.web import Refused, page
@@ -22,8 +24,11 @@ _random = random.SystemRandom()  # which pair and which side: nothing a rater co
 
 @router.get("/experiments/{name}/rate", response_class=HTMLResponse)
 def rate_page(request: Request, name: str, rater: str = ""):
-    request.app.state.store.latest_completed(name)  # an unknown experiment is a clear error
-    rater = _rater(rater) if rater else request.cookies.get("tw_rater", "")
+    try:
+        request.app.state.store.latest_completed(name)
+    except TunewiseError as exc:
+        raise Refused(str(exc), 404) from None
+    rater = _rater(rater) if rater else unquote(request.cookies.get("tw_rater", ""))
     return page(request, "rate.html.j2", name=name, rater=rater, count=len(request.app.state.store.ratings.of(name)))
 
 
@@ -31,8 +36,9 @@ def rate_page(request: Request, name: str, rater: str = ""):
 def pair(request: Request, name: str, rater: str):
     rater = _rater(rater)
     drawn = next_pair(request.app.state.store, name, rater, _random, request.app.state.vote_secret)
-    response = page(request, "pair.html.j2", name=name, rater=rater, pair=drawn)
-    response.set_cookie("tw_rater", rater, samesite="strict", httponly=True)
+    methods = len(request.app.state.store.latest_completed(name))
+    response = page(request, "pair.html.j2", name=name, rater=rater, pair=drawn, methods=methods)
+    response.set_cookie("tw_rater", quote(rater), samesite="strict", httponly=True)  # any script: quoted
     return response
 
 
@@ -49,8 +55,8 @@ def vote(
         revealed = record_vote(
             request.app.state.store, name, rater, token, choice, comment, request.app.state.vote_secret
         )
-    except ValueError as exc:
-        raise Refused(str(exc)) from None
+    except (ValueError, TypeError) as exc:
+        raise Refused(str(exc) or "this pair is not one the studio drew; draw a new pair") from None
     return page(request, "revealed.html.j2", name=name, rater=rater, revealed=revealed)
 
 

@@ -1,3 +1,21 @@
+// The new-experiment form: picking another answer field re-reads the file's labels and task type for it.
+(function () {
+  const target = document.querySelector("select[data-reload=target]");
+  if (!target) return;
+  target.addEventListener("change", () => {
+    const url = new URL(window.location.href);
+    url.searchParams.set("target", target.value);
+    url.searchParams.set("name", document.querySelector("input[name=name]").value);
+    window.location.href = url.toString();
+  });
+})();
+
+// Requests that never got an answer (the studio stopped, the connection dropped) say so instead of nothing.
+document.addEventListener("htmx:sendError", () => {
+  const errors = document.getElementById("errors");
+  if (errors) errors.innerHTML = '<p class="error" role="alert">The studio did not answer: is it still running? Reload the page to try again.</p>';
+});
+
 // The live run page: follows a job's progress events. EventSource reconnects by itself after a dropped
 // connection and sends Last-Event-ID, so the server resumes after the last event this page saw.
 (function () {
@@ -41,6 +59,11 @@
     status.className = "status-" + s.status;
     if (s.error) addLog(s.error);
   });
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED && live.dataset.finished !== "yes") {
+      addLog("The connection to the studio was lost; reload the page (or sign in again) to follow the run.");
+    }
+  };
   source.addEventListener("end", () => {
     source.close();
     live.dataset.finished = "yes";
