@@ -43,6 +43,7 @@ def message(response) -> str:
 
 def test_the_pages_show_the_stored_comparison(client, store):
     home = client.get("/")
+    assert home.headers["x-frame-options"] == "DENY"  # no other site may frame a page with a Run button
     assert home.status_code == 200 and "reviews" in home.text and "<strong>lora</strong>" in home.text
     page = client.get("/experiments/reviews")
     assert page.status_code == 200

@@ -22,6 +22,12 @@ from tunewise.studio.uploads import MAX_UPLOAD_BYTES
 from tunewise.studio.web import Refused, error_response
 
 STATIC = Path(__file__).parent / "static"
+# No page of the studio may be framed by another site (clickjacking a Run or a vote), nor sniffed as another type.
+HARDENING = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields of the upload form
 
 
@@ -62,6 +68,7 @@ def _guard(app: FastAPI) -> None:
                 return error_response(request, 403, problem)
         response = await call_next(request)
         remember_csrf(request, response)
+        response.headers.update(HARDENING)
         return response
 
 
