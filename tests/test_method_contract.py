@@ -25,6 +25,22 @@ from tunewise.tasks.config import TaskConfig
 SMALL = {"epochs": 1, "batch_size": 4, "max_evaluations": 3, "checkpoint_every": None, "k": 2, "r": 2}
 
 
+def rated_pairs(folder):
+    """A small preference-pairs file (the `tunewise ratings --export pairs` format) for methods that learn from
+    ratings."""
+    words = [("fresh great", "fresh", "rotten"), ("rotten dull", "rotten", "fresh")]
+    rows = [
+        {"prompt": f"{w} film number {i}", "chosen": good, "rejected": bad} for i in range(4) for w, good, bad in words
+    ]
+    path = folder / "pairs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return {"pairs": str(path)}
+
+
+# Settings a method cannot do without (a file of its own), made in the test's folder.
+REQUIRED = {"dpo": rated_pairs}
+
+
 class ScriptedBackend:
     """A fake base model (like DSPy's DummyLM): deterministic scores and replies, so prompt methods can be run
     and compared without any network. A label scores higher the more of its characters the prompt contains."""
@@ -78,9 +94,10 @@ def tasks(tmp_path):
     return made
 
 
-def settings_for(method):
+def settings_for(name, method, folder):
     names = {f.name for f in dataclasses.fields(method.config_class)}
-    return method.config_class(**{k: v for k, v in SMALL.items() if k in names})
+    required = REQUIRED[name](folder) if name in REQUIRED else {}
+    return method.config_class(**{k: v for k, v in SMALL.items() if k in names}, **required)
 
 
 def accepted_task(method, config, candidates):
@@ -98,7 +115,7 @@ def accepted_task(method, config, candidates):
 def test_fit_evaluate_save_load_gives_the_same_answers(name, tmp_path, tiny_backend):
     method = METHODS.get(name)
     assert isinstance(method.trains_weights, bool) and dataclasses.is_dataclass(method.config_class)
-    config = settings_for(method)
+    config = settings_for(name, method, tmp_path)
     task, splits = accepted_task(method, config, tasks(tmp_path))
     base = tiny_backend if method.trains_weights else ScriptedBackend()
     ctx = fit_context(task, splits, seed=0, budget=BudgetConfig(max_steps=2))

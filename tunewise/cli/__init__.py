@@ -42,6 +42,10 @@ COMMANDS = {
         "tunewise.cli.ratings:ratings",
         "What blind raters preferred in EXPERIMENT (win rates, Bradley–Terry ranks); --export them for DPO or KTO.",
     ),
+    "judge": (
+        "tunewise.cli.judge:judge",
+        "Check an LLM judge against EXPERIMENT's blind human ratings (Cohen's kappa, position-swapped verdicts).",
+    ),
     "report": (
         "tunewise.cli.compare:report",
         "Write a self-contained HTML report of EXPERIMENT and print its summary.",

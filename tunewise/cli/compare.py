@@ -69,6 +69,8 @@ def print_leaderboard(store: Store, name: str, config: ExperimentConfig | None =
     if decision.human:
         recommended = decision.recommended.method_id if decision.recommended else None
         out.print(human_table(decision.human, recommended))
+    if decision.judge_check:  # `tunewise judge`: whether an LLM judge agrees with those raters
+        out.print(escape(decision.judge_check.summary()), soft_wrap=True)
     if recommendation:
         print_decision(out, decision)
     return decision

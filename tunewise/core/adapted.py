@@ -15,6 +15,7 @@ from typing import Any
 
 from tunewise.core.backend import Backend
 from tunewise.core.budget import BudgetConfig
+from tunewise.core.errors import TunewiseError
 from tunewise.core.fetch import atomic_write_text
 from tunewise.core.fitting import Cut, fit_prompt
 from tunewise.core.items import Item
@@ -90,6 +91,9 @@ class FitContext:
     # Dollars this method has spent so far on models billed per token (its base, teachers, proposers), at the
     # experiment's token prices, cached answers included: a $ budget then stops at the same point on every run.
     spent_usd: Callable[[], float] = lambda: 0.0
+    # The artifact folder of this experiment's latest completed run of a method entry, by its id: for a method
+    # that continues another's training (dpo's ``start_from``). The runner binds it; None outside an experiment.
+    prior: Callable[[str], Path] | None = None
 
     def model(self, name: str | None, base: Backend) -> Backend:
         """``name``'s model, or ``base`` for none or 'base'."""
@@ -98,6 +102,15 @@ class FitContext:
         if self.models is None:
             raise ValueError(f"no model named {name!r} here: this context was built without other models")
         return self.models(name)
+
+    def prior_artifact(self, method_id: str) -> Path:
+        """The artifact of this experiment's latest completed run of ``method_id`` (``prior``)."""
+        if self.prior is None:
+            raise TunewiseError(
+                f"starting from {method_id!r} needs the runs of an experiment: run this method with `tunewise run`, "
+                f"listing {method_id!r} before it under `methods:`"
+            )
+        return self.prior(method_id)
 
     def validate(self, adapted: Adapted) -> float:
         """The primary metric on the validation split, without intervals."""

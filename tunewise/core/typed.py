@@ -20,8 +20,9 @@ from tunewise.core.errors import TunewiseError
 
 Path = tuple  # a key path: ("methods", 2, "rank")
 MODEL_REF = "model_ref"  # field metadata: the setting names a model (checked against the experiment's models)
-FILE_REF = "file_ref"  # field metadata: the setting names a file on the machine that runs the experiment
-FILE_PATH = "file_path"  # field metadata: the setting is a file, read relative to the experiment file's folder
+# field metadata: the setting names a file on the machine that runs the experiment; a relative path is read from
+# the experiment file's folder, like the data paths, and the file's contents are part of the run's fingerprint
+FILE_REF = "file_ref"
 METHOD_REF = "method_ref"  # field metadata: the setting names another method entry (by id) this one builds on
 
 

@@ -11,6 +11,7 @@ from tunewise.decide.baseline import Reference
 from tunewise.decide.candidates import Candidate
 from tunewise.decide.costs import BreakEven
 from tunewise.decide.human import HumanRatings
+from tunewise.decide.judge_check import JudgeCheckResult
 from tunewise.decide.settings import DecisionConfig
 
 
@@ -31,6 +32,7 @@ class Decision:
     caveats: list[str] = field(default_factory=list)
     reference: Reference | None = None  # always answering train's majority label (classification); never a candidate
     human: HumanRatings | None = None  # blind A/B ratings, when people gave some; cited, never deciding
+    judge_check: JudgeCheckResult | None = None  # the latest LLM judge's agreement with those ratings
 
     @property
     def metric(self) -> str:

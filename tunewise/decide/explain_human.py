@@ -1,4 +1,5 @@
-"""What blind raters preferred, in the recommendation's words: cited beside the metric, never deciding."""
+"""What blind raters preferred, in the recommendation's words: cited beside the metric, never deciding; and whether
+an LLM judge checked against them (`tunewise judge`) agrees with them well enough to trust."""
 
 from __future__ import annotations
 
@@ -10,7 +11,23 @@ MIN_RATINGS = 20  # below this a win rate's 95% interval is wider than about ±2
 
 
 def human_reasons(decision: Decision) -> list[str]:
-    """The recommended method's human win rate and Bradley–Terry rank, when raters judged it."""
+    """The recommended method's human win rate and Bradley–Terry rank, when raters judged it; a judge that agrees
+    with the raters."""
+    return _preference(decision) + _judge_check(decision, trusted=True)
+
+
+def human_caveats(decision: Decision) -> list[str]:
+    """Ratings too few or disagreeing with the recommendation; a judge that does not agree with the raters."""
+    return _rating_caveats(decision) + _judge_check(decision, trusted=False)
+
+
+def _judge_check(decision: Decision, trusted: bool) -> list[str]:
+    """The latest judge check's line: a reason when the judge agrees with the raters, a caveat when it does not."""
+    check = decision.judge_check
+    return [check.summary()] if check and check.trusted == trusted else []
+
+
+def _preference(decision: Decision) -> list[str]:
     human, chosen = decision.human, decision.recommended
     row = human.of(chosen.method_id) if human and chosen else None
     if row is None:
@@ -23,7 +40,7 @@ def human_reasons(decision: Decision) -> list[str]:
     ]
 
 
-def human_caveats(decision: Decision) -> list[str]:
+def _rating_caveats(decision: Decision) -> list[str]:
     """Too few ratings, the recommended method never rated, or raters preferring another method."""
     human, chosen = decision.human, decision.recommended
     if human is None or chosen is None:

@@ -7,6 +7,7 @@ from tunewise.core.typed import Problems, build
 from tunewise.decide.candidates import gather
 from tunewise.decide.decision import Decision
 from tunewise.decide.human import HumanRatings
+from tunewise.decide.judge_check import JudgeCheckResult
 from tunewise.decide.recommend import decide
 from tunewise.decide.settings import DecisionConfig, PriceSheet
 from tunewise.store import Store
@@ -29,7 +30,9 @@ def decision_for(
     if task.get("type", "classification") == "classification" and not labels:  # labels inferred from the data
         labels = sorted({t for c in candidates for t in c.targets})
     human = HumanRatings.from_ratings(store.ratings.of(experiment))
-    return decide(candidates, settings, labels, seed=snapshot.get("seed", 0), human=human)
+    checked = store.judge_checks.latest(experiment)
+    judge_check = JudgeCheckResult.from_dict(checked.result) if checked else None
+    return decide(candidates, settings, labels, seed=snapshot.get("seed", 0), human=human, judge_check=judge_check)
 
 
 def _rebuild(cls, data, experiment: str):

@@ -12,6 +12,7 @@ from tunewise.decide.costs import break_even
 from tunewise.decide.decision import Decision
 from tunewise.decide.explain import explain
 from tunewise.decide.human import HumanRatings
+from tunewise.decide.judge_check import JudgeCheckResult
 from tunewise.decide.paired import against_leader
 from tunewise.decide.settings import DecisionConfig
 
@@ -22,10 +23,12 @@ def decide(
     labels: Sequence[str] | None = None,
     seed: int = 0,
     human: HumanRatings | None = None,
+    judge_check: JudgeCheckResult | None = None,
 ) -> Decision:
-    """``human``: blind ratings, cited in the reasons and caveats; the metric alone picks the method."""
+    """``human``: blind ratings, and ``judge_check`` an LLM judge's agreement with them, cited in the reasons and
+    caveats; the metric alone picks the method."""
     decision = Decision(settings, sorted(candidates, key=lambda c: -c.value), list(labels) if labels else None)
-    decision.human = human
+    decision.human, decision.judge_check = human, judge_check
     elsewhere = _other_test_sets(decision.candidates)
     for method_id in elsewhere:
         decision.excluded[method_id] = ["evaluated on another test set (its data changed since); run it again"]

@@ -83,13 +83,21 @@ def load_encoder(path: Path, field: str = "encoder"):
         raise _unloadable(exc, path, field, "the encoder") from None
 
 
-def load_adapter(base_model, path: Path, field: str = "artifact", copy_base: bool = True, name: str = "default"):
+def load_adapter(
+    base_model,
+    path: Path,
+    field: str = "artifact",
+    copy_base: bool = True,
+    name: str = "default",
+    trainable: bool = False,
+):
     """PEFT weights (LoRA, soft prompts) from ``path`` over a copy of ``base_model``, which stays untouched
-    (``copy_base=False``: over ``base_model`` itself, a model made for this adapter)."""
+    (``copy_base=False``: over ``base_model`` itself, a model made for this adapter). ``trainable``: the adapter
+    is trained further (a method that starts from another's adapter)."""
     check_weights(path, allow_pickle=False, field=field)
     try:
         model = copy.deepcopy(base_model) if copy_base else base_model
-        return PeftModel.from_pretrained(model, path, adapter_name=name, is_trainable=False)
+        return PeftModel.from_pretrained(model, path, adapter_name=name, is_trainable=trainable)
     except (OSError, ValueError, TypeError, KeyError, SafetensorError) as exc:
         raise _unloadable(exc, path, field, "its adapter") from None
 

@@ -33,6 +33,15 @@ def decision_as_dict(experiment: str, decision: Decision) -> dict:
         and {"method_id": chosen.method_id, "reasons": decision.reasons, "caveats": decision.caveats},
         # Blind A/B ratings per method id (win rate, Wilson interval, Bradley–Terry rank); cited, never deciding.
         "human": decision.human.as_dict() if decision.human else None,
+        # The latest LLM judge checked against those ratings (`tunewise judge`), without its per-pair verdicts.
+        "judge_check": _judge_check(decision),
         "pareto": decision.pareto,
         "requests_per_month": decision.settings.requests_per_month,
     }
+
+
+def _judge_check(decision: Decision) -> dict | None:
+    check = decision.judge_check
+    if check is None:
+        return None
+    return {k: v for k, v in check.as_dict().items() if k != "pairs"} | {"trusted": check.trusted}

@@ -13,9 +13,10 @@ CAPTION = (
 )
 
 
-def human_table(human: HumanRatings, recommended: str | None = None) -> Table:
+def human_table(human: HumanRatings, recommended: str | None = None, title: str | None = None) -> Table:
+    """``title``: another rater's record in the same shape (an LLM judge's, ``tunewise judge``)."""
     raters = f"{human.raters} rater" + ("s" if human.raters != 1 else "")
-    table = Table(title=f"Blind human ratings: {human.ratings} by {raters}", caption=CAPTION)
+    table = Table(title=title or f"Blind human ratings: {human.ratings} by {raters}", caption=CAPTION)
     for i, header in enumerate(["method", "BT rank", "BT strength", "win rate [95% CI]", "compared", "won"]):
         table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i < 4)
     for header in ("lost", "tied", "both bad"):

@@ -94,6 +94,7 @@ def _metrics(console: Console, run) -> None:
             f"({forgetting['change']:+.1%})"
         )
     _bias(console, measured.bias)
+    _judge(console, measured.judge)
     cv = measured.cross_validation
     if cv:
         folds = ", ".join(f"{score:.3f}" for score in cv["scores"])
@@ -111,6 +112,23 @@ def _metrics(console: Console, run) -> None:
         f"tokens/request, {cost['seconds_per_example'] * 1000:.0f} ms/example batched{latency}"
     )
     _device(console, cost)
+
+
+def _judge(console: Console, judged: dict | None) -> None:
+    """How the LLM judge's metric was reached (its prompts and raw verdicts are in `tunewise show RUN --json`)."""
+    if not judged:
+        return
+    how = (
+        "the expected score from each score's log-likelihood"
+        if judged["mode"] == "logprobs"
+        else "the score its reply names"
+    )
+    left_out = f"; {judged['unparsed']} replies named no score and are left out" if judged["unparsed"] else ""
+    console.print(
+        f"judge: {escape(judged['model'])} scored the first {judged['examples']} test answers on "
+        f"{escape(judged['rubric'])}, 1 to {judged['scale']} ({escape(judged['metric'])}: {how})"
+        f"{left_out}"
+    )
 
 
 def _device(console: Console, cost: dict) -> None:

@@ -6,6 +6,7 @@ module composes them, reads the YAML and resolves the method entries against the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ import yaml
 
 from tunewise.core.budget import BudgetConfig
 from tunewise.core.errors import ConfigError
-from tunewise.core.typed import Invalid, Problems, build
+from tunewise.core.typed import FILE_REF, METHOD_REF, Invalid, Problems, build
 from tunewise.data.config import DataConfig
 from tunewise.decide.settings import DecisionConfig, PriceSheet
 from tunewise.evaluate.config import BiasConfig, ForgettingConfig, StabilityConfig
@@ -144,9 +145,11 @@ def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) 
         return None
     config.entries = entries
     check_models(config, problems)
+    _check_method_refs(entries, problems)
     if problems.items:
         return None
     _resolve_paths(config.data, base_dir)
+    _resolve_method_files(config.entries, base_dir)
     return config
 
 
@@ -202,18 +205,43 @@ def parse_methods(items: Any, problems: Problems) -> list[MethodEntry]:
     return entries
 
 
+def settings_marked(params: Any, mark: str) -> list[tuple[str, Any]]:
+    """(name, value) of a method's settings whose field carries ``mark`` (``FILE_REF``, ``METHOD_REF``) and a
+    value."""
+    found = [(f.name, getattr(params, f.name)) for f in dataclasses.fields(params) if f.metadata.get(mark)]
+    return [(name, value) for name, value in found if value not in (None, "")]
+
+
+def _check_method_refs(entries: list[MethodEntry], problems: Problems) -> None:
+    """A method that builds on another entry's run (dpo's ``start_from``) is listed after it, so that run is
+    made first; an id the file does not list may name a run made earlier (checked when the method starts)."""
+    order = {entry.id: i for i, entry in enumerate(entries)}
+    for i, entry in enumerate(entries):
+        for name, value in settings_marked(entry.params, METHOD_REF):
+            if order.get(value, -1) >= i:
+                where = "is this entry itself" if value == entry.id else "is listed after it"
+                problems.add(("methods",), f"{entry.id}: {name} {value!r} {where}; list {value!r} before {entry.id!r}")
+
+
+def _resolve(path: str, base_dir: Path) -> str:
+    return str(path if Path(path).is_absolute() else (base_dir / path).resolve())
+
+
 def _resolve_paths(data: DataConfig, base_dir: Path) -> None:
     """Relative data paths are relative to the experiment file, so experiments run from any folder."""
-
-    def resolve(p: str) -> str:
-        return str(p if Path(p).is_absolute() else (base_dir / p).resolve())
-
     if data.path:
-        data.path = resolve(data.path)
+        data.path = _resolve(data.path, base_dir)
     if data.splits:
         for split in ("train", "validation", "test"):
             if getattr(data.splits, split) is not None:  # validation may be carved from train
-                setattr(data.splits, split, resolve(getattr(data.splits, split)))
+                setattr(data.splits, split, _resolve(getattr(data.splits, split), base_dir))
+
+
+def _resolve_method_files(entries: list[MethodEntry], base_dir: Path) -> None:
+    """A method's file settings (marked ``FILE_REF``, e.g. dpo's ratings) are read like the data paths."""
+    for entry in entries:
+        for name, value in settings_marked(entry.params, FILE_REF):
+            setattr(entry.params, name, _resolve(value, base_dir))
 
 
 def snapshot(config: ExperimentConfig) -> dict:

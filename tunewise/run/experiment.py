@@ -10,8 +10,9 @@ from dataclasses import asdict
 
 from tunewise import __version__
 from tunewise.core.items import Splits
+from tunewise.core.typed import FILE_REF, METHOD_REF
 from tunewise.models.config import ModelConfig
-from tunewise.run.config import ExperimentConfig, MethodEntry, entry_model, snapshot
+from tunewise.run.config import ExperimentConfig, MethodEntry, entry_model, settings_marked, snapshot
 from tunewise.run.data_check import check_data, log_quality
 from tunewise.run.method_run import Outcome, run_method
 from tunewise.run.model_checks import model_refs
@@ -60,7 +61,27 @@ def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits
     used = {value for _, value in model_refs(entry.params) if value in config.models}
     named = {name: identity(config.models[name]) for name in sorted(used)}
     settings = [asdict(entry.params), asdict(config.task), model, *([named] if named else []), asdict(config.budget)]
+    built_on = _built_on(config, entry, splits)
+    settings += [built_on] if built_on else []
     return fingerprint([__version__, entry.method, *settings, config.seed, fingerprint(data)])
+
+
+def _built_on(config: ExperimentConfig, entry: MethodEntry, splits: Splits) -> dict:
+    """What else a result depends on: the contents of the files its settings name (a new export of dpo's ratings
+    is new data) and the results of the entries it starts from (listed before it, so this ends)."""
+    files = {name: _file_digest(value) for name, value in settings_marked(entry.params, FILE_REF)}
+    earlier = {e.id: e for e in config.entries[: config.entries.index(entry)]}
+    refs = {
+        value: run_fingerprint(config, earlier[value], splits)
+        for _, value in settings_marked(entry.params, METHOD_REF)
+        if value in earlier
+    }
+    return {key: value for key, value in (("files", files), ("starts_from", refs)) if value}
+
+
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def identity(model: ModelConfig) -> dict:

@@ -108,6 +108,7 @@ def _fit_and_measure(
         resume_from=resume_from,
         models=session.models.get,
     )
+    ctx.prior = lambda method_id: prior_artifact(session, method_id)  # a method that starts from another's run
     # Cross-validation measures the method, it does not build it: its time is kept apart from the build cost.
     cross_validation = cross_validate(method, base, task, splits, entry.params, ctx)
     started, work_before, others_before = time.perf_counter(), base.work.copy(), session.models.snapshot()
@@ -122,12 +123,25 @@ def _fit_and_measure(
     adapted.details["other_work"] = adapted.details.get("other_work", []) + session.models.used_since(
         others_before, base, measured_only
     )
-    # A resumed run's build time includes the training its killed process had done.
+    # A resumed run's build time includes the training its killed process had done; the time a method spent only
+    # measuring (dpo's start and tuned model on test) is not build time.
     train_seconds = time.perf_counter() - started + adapted.details.get("training", {}).get("seconds_before_resume", 0)
+    train_seconds -= adapted.details.pop("measurement_seconds", 0.0)
     result, measured = session.measurer.measure(adapted, entry.id, base)
     trial = entry.trial and entry.trial.as_dict() | {"validation": ctx.validate(adapted)}
     measured = dataclasses.replace(measured, cross_validation=cross_validation, sweep=trial or None)
     return Built(adapted, result, measured, train_seconds, fit_work, base, device_before)
+
+
+def prior_artifact(session: Session, method_id: str) -> Path:
+    """The artifact folder of the experiment's latest completed run of the entry ``method_id``."""
+    run = next((r for r in session.store.latest_completed(session.config.name) if r.method_id == method_id), None)
+    if run is None or not run.artifact_path or not Path(run.artifact_path).is_dir():
+        raise TunewiseError(
+            f"no completed run of {method_id!r} in experiment {session.config.name!r} to start from: list "
+            f"{method_id!r} before this method under `methods:`, or run it first"
+        )
+    return Path(run.artifact_path)
 
 
 def _resume_hint(run_id: int, folder: Path) -> str:

@@ -133,6 +133,11 @@ class APIBackend:
             self._use_cache = True
 
     # -- labels --------------------------------------------------------------------------------------------------
+    def label_scoring(self) -> str:
+        """How ``score`` reads text here: 'logprobs' (the server echoes them) or 'generate' (a reply read back).
+        An LLM judge asks, to parse a reply itself and keep it when the server gives no logprobs."""
+        return self._label_mode()
+
     def _label_mode(self) -> str:
         """logprobs when the server scores echoed text on /v1/completions (probed once), else generate."""
         if self.label_mode is None:
