@@ -11,9 +11,9 @@ import uvicorn
 from tunewise.cli.console import err
 from tunewise.cli.serve import _loopback
 from tunewise.core.errors import TunewiseError
-from tunewise.models.packaged import MODELS
 from tunewise.store import Store
 from tunewise.studio.app import create_app
+from tunewise.studio.catalog import model_choices
 
 
 @click.command()
@@ -46,7 +46,7 @@ def studio(host: str, port: int, token: str | None, folders: tuple[str, ...], wo
     """
     if not _loopback(host) and not token:
         raise TunewiseError(f"--host {host} is reachable from other machines; give --token (or TUNEWISE_TOKEN)")
-    models = {name: {"name": name} for name in MODELS.names()} | dict(_folder(spec) for spec in folders)
+    models = model_choices() | dict(_folder(spec) for spec in folders)
     app = create_app(Store(), token, loopback=_loopback(host), models=models, slots=workers)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     err.print(f"tunewise studio on http://{host}:{port}/ (Ctrl-C stops the studio; runs keep going)", markup=False)

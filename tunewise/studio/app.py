@@ -16,6 +16,7 @@ from tunewise.core.errors import TunewiseError
 from tunewise.serve.limits import Guard
 from tunewise.store import Store
 from tunewise.studio import pages
+from tunewise.studio.catalog import model_choices
 from tunewise.studio.playground import Playground
 from tunewise.studio.security import OPEN_PATHS, SAFE_METHODS, Security, login_redirect, remember_csrf
 from tunewise.studio.uploads import MAX_UPLOAD_BYTES
@@ -42,7 +43,7 @@ def create_app(
     section); ``slots``: how many jobs run at once."""
     app = FastAPI(title="tunewise studio", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.security, app.state.slots = store, Security(token), slots
-    app.state.models = models or {"smollm2-135m-instruct": {"name": "smollm2-135m-instruct"}}
+    app.state.models = models or model_choices()
     app.state.playground = Playground(store)
     app.state.vote_secret = secrets.token_bytes(32)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
