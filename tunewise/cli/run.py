@@ -76,3 +76,5 @@ def validate(experiments: tuple[Path, ...], overrides: tuple[str, ...]):
         out.print(escape(f"{path}: ok - {splits.sizes()} examples, labels {labels}, methods {methods}"))
         if splits.carved:
             out.print(f"  {escape(splits.carved.message())}")
+        if task.input_note():
+            out.print(f"  {escape(task.input_note())}")

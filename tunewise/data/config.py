@@ -45,7 +45,10 @@ class SplitFiles:
 @dataclass
 class DataConfig:
     dataset: str | None = field(default=None, metadata={"help": "catalog dataset name, e.g. rotten_tomatoes"})
-    path: str | None = field(default=None, metadata={"help": "a .jsonl, .csv or .parquet file, split by tunewise"})
+    path: str | None = field(
+        default=None,
+        metadata={"help": "a .jsonl, .csv or .parquet file, or a folder of .txt/.md pieces (fields text, file)"},
+    )
     splits: SplitFiles | None = field(default=None, metadata={"help": "your own train/validation/test files"})
     validation_fraction: float = field(
         default=0.15, metadata={"help": "share of examples for validation (of train, when splits has no validation)"}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tunewise.core.errors import InputError
+from tunewise.data.folder import read_folder
 from tunewise.data.jsonline import parse_line
 from tunewise.data.parquet import parquet_rows
 
@@ -52,6 +53,11 @@ def load_examples(path: str | Path) -> list[Example]:
 def iter_examples(path: str | Path) -> Iterator[Example]:
     """The file's examples in order, read line by line (raises InputError on the first bad line)."""
     path = Path(path)
+    # A folder of pieces (.txt, .md): one example per file; a folder named like a data file is a mistake.
+    if path.is_dir() and path.suffix.lower() not in READERS:
+        for fields, source in read_folder(path, _read_bytes):
+            yield Example(fields, source, 1)
+        return
     read, by_line = _reader_for(path)
     try:
         handle = path.open("rb")
@@ -61,6 +67,14 @@ def iter_examples(path: str | Path) -> Iterator[Example]:
         ) from None
     with handle:
         yield from read(path, _lines(path, handle) if by_line else handle)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fix = "check its permissions"
+        raise InputError(f"cannot be read ({exc.strerror or exc})", file=str(path), fix=fix) from None
 
 
 def _reader_for(path: Path) -> tuple:

@@ -37,6 +37,8 @@ class Candidate:
     cross_validation: dict | None = None  # {"folds", "scores", "mean", "std"} when asked for
     sweep: dict | None = None  # the sweep this run won on validation: {"group", "params", "trials", ...}
     train_label_counts: dict[str, int] | None = None  # label -> training examples (classification runs)
+    # Per-example scores of metrics fitted on the training answers (the style score), as evaluation stored them.
+    example_scores: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def trained(self) -> bool:
@@ -80,4 +82,12 @@ def _candidate(store: Store, run: Run, sweep: dict | None, prices: PriceSheet, m
         cross_validation=measured.cross_validation,
         bias=measured.bias,
         train_label_counts=(run.details or {}).get("task", {}).get("train_label_counts"),
+        example_scores=_stored_scores(rows),
     )
+
+
+def _stored_scores(rows) -> dict[str, list[float]]:
+    """Metric -> every test example's stored score, for the metrics that every row has one of."""
+    named = [set((r.detail or {}).get("scores", {})) for r in rows]
+    common = set.intersection(*named) if named else set()
+    return {name: [float(r.detail["scores"][name]) for r in rows] for name in sorted(common)}

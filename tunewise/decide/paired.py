@@ -16,12 +16,8 @@ def paired_test(a: Candidate, b: Candidate, labels: Sequence[str] | None, seed: 
     if metric.per_example:
         right_a, right_b = np.asarray(a.correct, float), np.asarray(b.correct, float)
         difference = lambda idx: right_a[idx].mean() - right_b[idx].mean()  # noqa: E731
-    elif metric.scores is not None:  # a mean of per-example scores: the paired difference of those
-
-        def scored(c: Candidate) -> np.ndarray:
-            return np.array([metric.scores(g, t) for g, t in zip(c.guesses, c.targets, strict=True)])
-
-        gap = scored(a) - scored(b)
+    elif metric.scores is not None or metric.fit is not None:  # a mean of per-example scores: their paired gap
+        gap = _scored(a, metric) - _scored(b, metric)
         difference = lambda idx: gap[idx].mean()  # noqa: E731
     else:
         guesses_a, guesses_b = np.asarray(a.guesses, object), np.asarray(b.guesses, object)
@@ -44,6 +40,14 @@ def paired_test(a: Candidate, b: Candidate, labels: Sequence[str] | None, seed: 
         p_value=p_mcnemar if metric.per_example else p_bootstrap,
         test="McNemar exact" if metric.per_example else "paired bootstrap",
     )
+
+
+def _scored(c: Candidate, metric) -> np.ndarray:
+    """Each example's score: stored with the predictions for a metric fitted on the training answers (only the
+    run's task could compute it), else computed from the guess and the target."""
+    if metric.name in c.example_scores:
+        return np.asarray(c.example_scores[metric.name], dtype=float)
+    return np.array([metric.scores(g, t) for g, t in zip(c.guesses, c.targets, strict=True)])
 
 
 def against_leader(

@@ -9,7 +9,6 @@ import re
 import numpy as np
 
 from tunewise.evaluate.config import BiasConfig
-from tunewise.tasks.metrics import METRICS
 
 MIN_SLICE = 5  # slices smaller than this are listed but left out of the gap
 
@@ -30,7 +29,7 @@ def slices_of(config: BiasConfig, items) -> dict[str, list[int]]:
 def bias_probe(config: BiasConfig, task, items, predictions, seed: int = 0, resamples: int = 1000) -> dict | None:
     if not config.enabled:
         return None
-    metric = METRICS.get(task.metric)
+    metric = task.metric_named(task.metric)  # a metric fitted on the training answers, when it is one
     guesses = np.asarray([p.prediction for p in predictions], dtype=object)
     targets = np.asarray([p.target for p in predictions], dtype=object)
     rng = np.random.default_rng(seed)

@@ -11,7 +11,7 @@ from tunewise.core.items import Item
 from tunewise.core.results import Evaluation, Prediction, Score
 from tunewise.evaluate.bootstrap import bootstrap_interval
 from tunewise.evaluate.predict import PREDICTORS, answer_reserve
-from tunewise.tasks.metrics import metrics_for
+from tunewise.tasks.metrics import Metric
 from tunewise.tasks.task import Task
 
 
@@ -26,10 +26,12 @@ def evaluate(
     seconds = time.perf_counter() - started
     guesses, targets = [p.prediction for p in predictions], [p.target for p in predictions]
     metrics = {}
-    for metric in metrics_for(task.type, task.reported_metrics):
+    for metric in task.scoring_metrics():
         value = metric.compute(guesses, targets, task.labels)
         low, high = bootstrap_interval(metric, guesses, targets, task.labels, seed=seed) if intervals else (value,) * 2
         metrics[metric.name] = Score(value, low, high)
+        if metric.name in task.fitted:
+            keep_scores(predictions, metric)
     count = adapted.backend.count_tokens
     prompt_tokens = statistics.fmean(count(prompt) for prompt in prompts)
     completion_tokens = statistics.fmean(count(p.detail.get("raw", p.prediction)) for p in predictions)
@@ -58,6 +60,13 @@ def evaluate(
         },
         cut=cut_summary(cuts),
     )
+
+
+def keep_scores(predictions: list[Prediction], metric: Metric) -> None:
+    """Store a fitted metric's per-example scores with the predictions: only this task's fitted metric can
+    compute them, so the decision's paired tests, run later from the store, read them back from there."""
+    for p in predictions:
+        p.detail.setdefault("scores", {})[metric.name] = round(metric.scores(p.prediction, p.target), 6)
 
 
 def predict(adapted: Adapted, task: Task, items: list[Item], desc: str = "") -> list[Prediction]:

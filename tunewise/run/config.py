@@ -99,7 +99,7 @@ class ExperimentConfig:
     def __post_init__(self):
         if self.data.normalize_labels and self.task.type != "classification":
             raise Invalid("data.normalize_labels is for classification labels; remove it or set task.type")
-        if self.judge and self.task.type != "generation":
+        if self.judge and self.task.type == "classification":
             raise Invalid("judge scores generated answers; remove it or set task.type: generation")
 
 

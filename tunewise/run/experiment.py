@@ -27,6 +27,8 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
     log(f"data: {splits.sizes()} examples; labels: {task.labels or 'free text'}")
     if splits.carved:
         log(splits.carved.message())
+    if task.input_note():
+        log(task.input_note())
     quality = check_data(config, task, splits)
     log_quality(quality, log)
     experiment_id = store.experiment(config.name, snapshot(config))

@@ -14,7 +14,7 @@ from tunewise.tasks.task import Task
 
 
 def prepare(config: ExperimentConfig) -> tuple[Task, PreparedSplits]:
-    if config.task.type == "generation" and config.task.max_new_tokens >= config.model.max_length:
+    if config.task.type != "classification" and config.task.max_new_tokens >= config.model.max_length:
         raise TunewiseError(
             f"task.max_new_tokens ({config.task.max_new_tokens}) leaves no room for a prompt in model.max_length "
             f"({config.model.max_length}); lower it or raise model.max_length"
@@ -30,6 +30,8 @@ def prepare(config: ExperimentConfig) -> tuple[Task, PreparedSplits]:
     for name, items in splits.parts().items():
         if not items:
             raise TunewiseError(f"the {name} split is empty; add examples or change data.limit / fractions")
+    # Metrics that learn from answers (the style score's classifier) learn the training split's, as methods see it.
+    task.fit_metrics([item.target for item in splits.train])
     for entry in config.entries:
         try:
             METHODS.get(entry.method).check(entry.params, task, splits)

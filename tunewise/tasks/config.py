@@ -9,6 +9,7 @@ from typing import Literal
 from tunewise.core.typed import Invalid
 from tunewise.tasks.metrics import METRICS, installed_metric_names, load_installed_metric
 
+PIECE_CHARS = 1200  # about 300 tokens: a piece and its prompt fit the packaged models' 512
 MAX_LABEL_CHARS = 200  # a class name; a longer "label" is free text, and a classifier trains on every label's tokens
 
 
@@ -16,9 +17,14 @@ MAX_LABEL_CHARS = 200  # a class name; a longer "label" is free text, and a clas
 class TaskConfig:
     target: str = field(metadata={"help": "field holding the answer / label"})
     input: str = field(default="{text}", metadata={"help": "input field name, or a template like '{title}: {body}'"})
-    type: Literal["classification", "generation"] = field(default="classification", metadata={"help": "task type"})
+    type: Literal["classification", "generation", "style"] = field(
+        default="classification",
+        metadata={"help": "task type; style: write like the author of the pieces in the data (a generation task)"},
+    )
     labels: list[str] | None = field(default=None, metadata={"help": "label set; inferred from train if omitted"})
-    metric: str | None = field(default=None, metadata={"help": "primary metric; default accuracy / exact_match"})
+    metric: str | None = field(
+        default=None, metadata={"help": "primary metric; default accuracy / exact_match / style_score by type"}
+    )
     metrics: list[str] = field(
         default_factory=list,
         metadata={"help": "more metrics to report, e.g. [chrf, rouge_l, set_f1] (the primary one decides)"},
@@ -27,20 +33,30 @@ class TaskConfig:
     system: str | None = field(default=None, metadata={"help": "system prompt; the model's default if omitted"})
     max_new_tokens: int = field(default=32, metadata={"help": "generation: most tokens to generate"})
     stop: list[str] = field(default_factory=lambda: ["\n"], metadata={"help": "generation: stop sequences"})
+    piece_chars: int = field(
+        default=PIECE_CHARS,
+        metadata={"help": "style: each piece (target) is cut to at most this many characters, at a sentence end"},
+    )
 
     def __post_init__(self):
         check_template(template_of(self.input))
         if self.labels is not None:
             self.labels = _checked_labels(self.labels)
-        if self.type == "generation" and self.labels:
+        if self.type != "classification" and self.labels:
             raise Invalid("labels are for classification tasks; remove them or set type: classification")
+        if self.piece_chars < 1:
+            raise Invalid(f"piece_chars must be at least 1, got {self.piece_chars}")
         if self.max_new_tokens < 1:
             raise Invalid(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
         if not all(self.stop):
             raise Invalid(f"stop sequences must be non-empty (an empty one stops at once), got {self.stop}")
-        _check_metric(self.metric, self.type)
-        for name in self.metrics:
-            _check_metric(name, self.type)
+        for name in (self.metric, *self.metrics):
+            _check_metric(name, self.answer_type)
+
+    @property
+    def answer_type(self) -> str:
+        """How answers are made and scored: a style task writes free text like a generation task."""
+        return "generation" if self.type == "style" else self.type
 
 
 def template_of(input: str) -> str:

@@ -8,12 +8,14 @@ from importlib.metadata import entry_points
 import numpy as np
 
 from tunewise.tasks.metric_registry import METRICS, Metric, example_metric, graded_metric, metric
+from tunewise.tasks.style_score import STYLE_METRICS
 from tunewise.tasks.text_metrics import TEXT_METRICS, normalize_answer
 
 __all__ = [
     "METRICS",
     "normalize_answer",
     "TEXT_METRICS",
+    "STYLE_METRICS",
     "Metric",
     "example_metric",
     "graded_metric",

@@ -11,7 +11,10 @@ from tunewise.core.items import Item
 from tunewise.data.examples import Example
 from tunewise.data.privacy import redact
 from tunewise.data.quality import normalize_label
-from tunewise.tasks.config import MAX_LABEL_CHARS, TaskConfig, template_of
+from tunewise.tasks.config import MAX_LABEL_CHARS, PIECE_CHARS, TaskConfig, template_of
+from tunewise.tasks.metrics import METRICS, Metric, metrics_for
+from tunewise.tasks.pieces import FIRST_SENTENCE_NOTE, cut_piece, split_first_sentence, topic_note
+from tunewise.tasks.style_score import STYLE_METRICS
 
 MAX_INFERRED_LABELS = 50
 MAX_FIELD_CHARS = 100_000  # ~25k tokens: far past any context window this tool trains; almost surely a broken line
@@ -33,22 +36,29 @@ class Task:
     slice_field: str | None = None  # data field kept on each item for the bias probe
     normalize_labels: bool = False  # data.normalize_labels: labels normalised (data/quality.normalize_label)
     metrics: tuple[str, ...] = ()  # more metrics to report besides the primary one and the defaults
+    style: bool = False  # task.type style: a generation task whose answers are an author's pieces
+    piece_chars: int = PIECE_CHARS  # style: each piece is cut to this many characters
+    fitted: dict[str, Metric] = field(default_factory=dict)  # metrics learnt from the training answers
 
     @classmethod
     def from_config(cls, config: TaskConfig) -> Task:
         template = template_of(config.input)
-        metric = config.metric or ("accuracy" if config.type == "classification" else "exact_match")
+        style = config.type == "style"
+        default = {"classification": "accuracy", "generation": "exact_match", "style": "style_score"}[config.type]
+        metrics = config.metrics or ([*STYLE_METRICS[1:], "chrf"] if style else [])
         return cls(
-            type=config.type,
+            type=config.answer_type,
             template=template,
             target_field=config.target,
             labels=list(config.labels) if config.labels else None,
-            metric=metric,
+            metric=config.metric or default,
             instruction=config.instruction,
             system=config.system,
             max_new_tokens=config.max_new_tokens,
             stop=tuple(config.stop),
-            metrics=tuple(config.metrics),
+            metrics=tuple(name for name in metrics if name != (config.metric or default)),
+            style=style,
+            piece_chars=config.piece_chars,
         )
 
     @property
@@ -59,6 +69,30 @@ class Task:
     @property
     def is_classification(self) -> bool:
         return self.type == "classification"
+
+    @property
+    def first_sentence_input(self) -> bool:
+        """A style task whose input names only the piece itself (no topic field): its first sentence stands in."""
+        return self.style and self.input_fields() == [self.target_field]
+
+    def input_note(self) -> str | None:
+        """For people: what a style task's inputs are made of (None for other tasks)."""
+        if not self.style:
+            return None
+        return FIRST_SENTENCE_NOTE if self.first_sentence_input else topic_note(self.input_fields())
+
+    def fit_metrics(self, train_targets: list[str]) -> None:
+        """Fit every reported metric that learns from the training answers (never the test split's)."""
+        for metric in metrics_for(self.type, self.reported_metrics):
+            if metric.fit is not None:
+                self.fitted[metric.name] = metric.fit(train_targets)
+
+    def scoring_metrics(self) -> list[Metric]:
+        """The metrics this task reports, each fitted one in place of the registry's unfitted one."""
+        return [self.fitted.get(m.name, m) for m in metrics_for(self.type, self.reported_metrics)]
+
+    def metric_named(self, name: str) -> Metric:
+        return self.fitted.get(name) or METRICS.get(name)
 
     def input_fields(self) -> list[str]:
         return [name for _, name, _, _ in string.Formatter().parse(self.template) if name]
@@ -118,7 +152,21 @@ class Task:
     def _item(self, example: Example) -> Item:
         target = self.answer(example)
         group = _text(example.fields.get(self.slice_field, "")).strip() or None if self.slice_field else None
-        return Item(self.render_input(example), target, _origin(example), group)
+        if not self.style:
+            return Item(self.render_input(example), target, _origin(example), group)
+        if not self.first_sentence_input:
+            return Item(self.render_input(example), cut_piece(target, self.piece_chars), _origin(example), group)
+        first, rest = split_first_sentence(target)
+        if not rest:
+            raise InputError(
+                "is one sentence on one line, so with its first sentence as the input nothing is left to write",
+                file=example.source,
+                line=example.line,
+                field=self.target_field,
+                value=first[:40],
+                fix="give the pieces a topic field (task.input) or remove the one-sentence pieces",
+            )
+        return Item(redact(first) if self.redact else first, cut_piece(rest, self.piece_chars), _origin(example), group)
 
     def _check_field(self, example: Example, name: str) -> None:
         where = {"file": example.source, "line": example.line, "field": name}
@@ -130,7 +178,7 @@ class Task:
             raise InputError("is empty", **where, value=value, fix="fill it in or remove the example")
         if isinstance(value, dict | list):
             raise InputError("must be text or a number", **where, value=value, fix="flatten it to a string")
-        if len(_text(value)) > MAX_FIELD_CHARS:
+        if len(_text(value)) > MAX_FIELD_CHARS and not (self.style and name == self.target_field):  # style: cut
             raise InputError(
                 f"is {len(_text(value)):,} characters long; the limit is {MAX_FIELD_CHARS:,}",
                 **where,
