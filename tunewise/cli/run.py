@@ -26,13 +26,29 @@ from tunewise.store import Store
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the HTML report (see `tunewise report`) to this file.",
 )
-def run(experiment: Path, overrides: tuple[str, ...], force: bool, report_path: Path | None):
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "processes", "dask"]),
+    help="Where methods run (the file's `executor:`, default local): one after another here, on a pool of "
+    "local processes, or as tasks on a Dask cluster (a LocalCluster on 127.0.0.1 unless executor.address is set).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes for processes/dask (default 2).")
+def run(
+    experiment: Path,
+    overrides: tuple[str, ...],
+    force: bool,
+    report_path: Path | None,
+    executor: str | None,
+    workers: int | None,
+):
     """Run every method of EXPERIMENT (a YAML file), then print the leaderboard and the recommendation.
 
     The whole file and the data are validated before any work starts. Methods already completed with the same
-    configuration and data are skipped, so re-running an interrupted experiment resumes it.
+    configuration and data are skipped, so re-running an interrupted experiment resumes it. With --executor
+    the methods (and sweep trials) run in parallel worker processes, with the same results as a local run.
     """
-    config = load_experiment(experiment, list(overrides))
+    chosen = [f"executor.kind={executor}"] * bool(executor) + [f"executor.workers={workers}"] * bool(workers)
+    config = load_experiment(experiment, [*overrides, *chosen])
     store = Store()
     outcomes = run_experiment(config, store, force=force, log=log)
     decision = print_leaderboard(store, config.name, config, recommendation=True)

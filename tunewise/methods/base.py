@@ -14,6 +14,7 @@ from tunewise.core.adapted import Adapted, FitContext
 from tunewise.core.backend import Backend
 from tunewise.core.items import Splits
 from tunewise.core.registry import Registry
+from tunewise.core.resources import Resources
 from tunewise.core.sections import Section
 from tunewise.tasks.task import Task
 
@@ -36,6 +37,10 @@ class Method(Protocol):
 
     def load(self, base: Backend, task: Task, directory: Path) -> Adapted:
         """The ``Adapted`` that ``fit`` returned, read back from the artifact it saved in ``directory``."""
+
+    def resources(self, config: Any) -> Resources:
+        """What running it needs (a GPU, memory in copies of the base's weights): a distributed executor
+        places it on a worker that has them."""
 
     def summary(self, details: dict) -> list[Section]:
         """What ``show`` prints about this method's own details (search traces, teachers...), beyond the

@@ -27,15 +27,17 @@ GENERATE_ROWS, GENERATE_STEPS = 4, 8
 MIN_PROBE_SECONDS = 0.05
 
 
-def calibrate(backend, refresh: bool = False, keep: bool = True) -> Throughput:
+def calibrate(backend, refresh: bool = False, keep: bool = True, threads: int | None = None) -> Throughput:
     """The cached throughput of ``backend``'s network on its device, measured first when there is none
-    (``refresh``: measured again; ``keep=False``: the new measurement does not replace the cached one)."""
+    (``refresh``: measured again; ``keep=False``: the new measurement does not replace the cached one).
+    ``threads``: the CPU threads the price assumes, when not the ones this process uses (an executor's worker
+    shares the machine with others, but a deployed model gets the whole machine, as in a local run)."""
     placement, params = backend.placement, backend.parameter_count()
     key = {
         "hardware": placement.record()["hardware"],
         "device": str(placement.device),
         "dtype": placement.dtype_name,
-        "threads": torch.get_num_threads() if placement.device.type == "cpu" else 1,
+        "threads": (threads or torch.get_num_threads()) if placement.device.type == "cpu" else 1,
         "model": backend.name,
         "params": params,
         "torch": torch.__version__,

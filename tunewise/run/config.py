@@ -23,6 +23,7 @@ from tunewise.evaluate.config import BiasConfig, ForgettingConfig, StabilityConf
 from tunewise.evaluate.judge.config import JudgeConfig
 from tunewise.methods import METHODS
 from tunewise.models.config import ModelConfig
+from tunewise.run.executors.config import ExecutorConfig
 from tunewise.run.model_checks import check_models
 from tunewise.run.models import model_config_for
 from tunewise.run.overrides import apply_overrides, line_numbers
@@ -93,6 +94,10 @@ class ExperimentConfig:
         default=None,
         metadata={"help": "an LLM judge scores every method's generated test answers on a rubric (judge_<rubric>)"},
     )
+    executor: ExecutorConfig = field(
+        default_factory=ExecutorConfig,
+        metadata={"help": "where methods run: local (default), processes (a local pool) or dask (a cluster)"},
+    )
     source: str = field(default="<dict>", init=False)
     entries: list[MethodEntry] = field(default_factory=list, init=False)
 
@@ -107,7 +112,7 @@ def load_experiment(path: str | Path, overrides: list[str] = ()) -> ExperimentCo
     path = Path(path)
     node, data, found = _read(path)
     problems = Problems(lines=line_numbers(node) if node is not None else {}, items=found)
-    data = apply_overrides(data, overrides, problems)
+    data = apply_overrides(_shorthands(data), overrides, problems)
     config = parse_experiment(data, problems, base_dir=path.parent)
     if problems.items:
         raise ConfigError(str(path), problems.items)
@@ -139,7 +144,7 @@ def _read(path: Path) -> tuple[Any, Any, list[str]]:
 
 
 def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) -> ExperimentConfig | None:
-    config = build(ExperimentConfig, data, problems)
+    config = build(ExperimentConfig, _shorthands(data), problems)
     entries = parse_methods(data.get("methods") if isinstance(data, dict) else None, problems)
     if config is None or problems.items:
         return None
@@ -151,6 +156,13 @@ def parse_experiment(data: Any, problems: Problems, base_dir: Path = Path(".")) 
     _resolve_paths(config.data, base_dir)
     _resolve_method_files(config.entries, base_dir)
     return config
+
+
+def _shorthands(data: Any) -> Any:
+    """``executor: dask`` means ``executor: {kind: dask}`` (so ``--set executor.workers=4`` applies to it)."""
+    if isinstance(data, dict) and isinstance(data.get("executor"), str):
+        return {**data, "executor": {"kind": data["executor"]}}
+    return data
 
 
 def config_from_snapshot(snapshot: dict, experiment: str) -> ExperimentConfig:

@@ -14,11 +14,12 @@ from tunewise.core.typed import FILE_REF, METHOD_REF
 from tunewise.models.config import ModelConfig
 from tunewise.run.config import ExperimentConfig, MethodEntry, entry_model, settings_marked, snapshot
 from tunewise.run.data_check import check_data, log_quality
-from tunewise.run.method_run import Outcome, run_method
+from tunewise.run.executors.plan import Plan, make_groups
+from tunewise.run.executors.registry import EXECUTORS
+from tunewise.run.method_run import Outcome
 from tunewise.run.model_checks import model_refs
 from tunewise.run.prepare import prepare
 from tunewise.run.session import open_session
-from tunewise.run.sweep import SweepClock
 from tunewise.store import Store
 
 
@@ -43,16 +44,17 @@ def run_experiment(config: ExperimentConfig, store: Store, force: bool = False, 
             pending.append((entry, key))
     if not pending:
         return outcomes
-    session = open_session(config, store, experiment_id, task, splits, quality.as_dict(), log)
-    sweeps = SweepClock()  # sweeps with max_minutes start no trial once those are spent
-    for entry, key in pending:
-        if sweeps.spent(entry.trial):
-            log(f"{entry.id}: not run, its sweep's max_minutes ({entry.trial.max_minutes:g}) are spent")
-            outcomes.append(Outcome(entry.id, None, "skipped", "sweep time budget spent"))
-            continue
-        with sweeps.timing(entry.trial):
-            outcomes.append(run_method(session, entry, key))
-    return outcomes
+    groups = make_groups(pending)
+    plan = Plan(
+        config,
+        store,
+        experiment_id,
+        groups,
+        log,
+        lambda: open_session(config, store, experiment_id, task, splits, quality.as_dict(), log),
+        last_run_id=max((run.id for run, _ in store.runs(limit=1)), default=0),
+    )
+    return outcomes + EXECUTORS[config.executor.kind](plan)
 
 
 def run_fingerprint(config: ExperimentConfig, entry: MethodEntry, splits: Splits) -> str:

@@ -35,6 +35,7 @@ class Session:
     code_version: str
     models: ModelPool  # the other models methods name (an API model, a teacher), loaded on first use
     speeds: dict[int, Throughput | None]  # measured speed per local model (by id), which prices counted work
+    pricing_threads: int | None = None  # CPU threads prices assume (an executor's worker: the local run's)
 
     @property
     def throughput(self) -> Throughput | None:
@@ -47,7 +48,8 @@ class Session:
     def throughput_of(self, backend: Backend) -> Throughput | None:
         """This device's measured speed for a local model (None for a model billed per token)."""
         if id(backend) not in self.speeds:
-            self.speeds[id(backend)] = None if backend.bills_tokens else calibrate(backend)
+            local = not backend.bills_tokens
+            self.speeds[id(backend)] = calibrate(backend, threads=self.pricing_threads) if local else None
         return self.speeds[id(backend)]
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from tunewise.core.adapted import Adapted, FitContext
 from tunewise.core.errors import TunewiseError
+from tunewise.core.resources import PROMPTING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.prompt import PromptSettings, base_program, check_prompt, load_prompt
 
@@ -32,6 +33,9 @@ class ChainOfThought:
         "Asks the model to reason step by step before it answers (free-text tasks only); nothing is trained, but the "
         "long replies make every answer slower and costlier."
     )
+
+    def resources(self, config) -> Resources:
+        return PROMPTING
 
     def check(self, config: ChainOfThoughtConfig, task, splits) -> None:
         if task.is_classification:

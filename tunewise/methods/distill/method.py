@@ -8,12 +8,13 @@ from tunewise.core.adapted import Adapted, FitContext
 from tunewise.core.backend import Work, other_work
 from tunewise.core.errors import TunewiseError
 from tunewise.core.items import Item
+from tunewise.core.resources import Resources
 from tunewise.core.sections import Section
 from tunewise.core.typed import FILE_REF
 from tunewise.data.examples import load_examples
 from tunewise.methods.base import register
 from tunewise.methods.distill.teacher import TeacherSettings, label, teacher_program, teacher_sections
-from tunewise.methods.lora import LoraSettings, load_lora, train_lora
+from tunewise.methods.lora import LoraSettings, adapter_resources, load_lora, train_lora
 from tunewise.methods.lora.quantized import check_quantization
 from tunewise.methods.weights import check_training, training_folds
 
@@ -45,6 +46,9 @@ class Distill:
         "A stronger 'teacher' model answers your inputs (and any unlabelled ones), then the base model is trained on "
         "those answers; costs the teacher's calls plus the training."
     )
+
+    def resources(self, config) -> Resources:
+        return adapter_resources(config)
 
     def check(self, config: DistillSettings, task, splits) -> None:
         """The teacher and the unlabeled file are checked before any model loads."""

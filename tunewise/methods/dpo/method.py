@@ -5,6 +5,7 @@ from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
 from tunewise.core.errors import TunewiseError
+from tunewise.core.resources import ADAPTER_TRAINING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.dpo.gain import Measuring, paired_gain
 from tunewise.methods.dpo.margin import preference_margin
@@ -28,6 +29,9 @@ class Dpo:
         "Tunes the model on people's ratings of its answers (which of two was better, or good and bad), on its "
         "own or after another method; costs some training time, then answers as fast as the base model."
     )
+
+    def resources(self, config) -> Resources:
+        return ADAPTER_TRAINING
 
     def check(self, config: DpoSettings, task, splits) -> None:
         check_prompt(config, task)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from tunewise.core.adapted import Adapted, FitContext
 from tunewise.core.errors import TunewiseError
+from tunewise.core.resources import PROMPTING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.calibration import CalibrationSettings, calibrate, calibration_sections, check_calibration
 from tunewise.methods.few_shot.selection import POOL, NearestDemos, balanced_demos, load_pool, random_demos, save_pool
@@ -48,6 +49,9 @@ class FewShot:
         "Shows the model a few of your examples inside every question; nothing is trained, but the longer prompts "
         "make each answer a little slower and costlier."
     )
+
+    def resources(self, config) -> Resources:
+        return PROMPTING
 
     def check(self, config: FewShotConfig, task, splits) -> None:
         """Called before any model is loaded."""

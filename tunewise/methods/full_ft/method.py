@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.resources import FULL_TRAINING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.prompt import PromptSettings
 from tunewise.methods.weights import check_training, load_weights, train_weights, training_folds
@@ -34,6 +35,9 @@ class FullFineTuning:
         "Retrains every weight of the model on your examples; the costliest to build and to store, and it can "
         "overfit small data, but it can be the most accurate."
     )
+
+    def resources(self, config) -> Resources:
+        return FULL_TRAINING
 
     def check(self, config: FullFtSettings, task, splits) -> None:
         check_training(config, task, splits)

@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.resources import Resources
 from tunewise.core.sections import Section
 from tunewise.methods.base import register
-from tunewise.methods.lora import LoraSettings, load_lora, train_lora
+from tunewise.methods.lora import LoraSettings, adapter_resources, load_lora, train_lora
 from tunewise.methods.lora.quantized import check_quantization
 from tunewise.methods.prompt_search import SearchSettings, search_prompt
 from tunewise.methods.prompt_search.summary import search_sections
@@ -40,6 +41,9 @@ class Hybrid:
         "Searches for a good prompt first, then trains a LoRA add-on with it; costs the search plus the training, "
         "aiming for the best of both."
     )
+
+    def resources(self, config) -> Resources:
+        return adapter_resources(config)
 
     def check(self, config: HybridSettings, task, splits) -> None:
         check_training(config, task, splits)

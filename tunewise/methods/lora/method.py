@@ -8,6 +8,7 @@ from typing import Literal
 from peft import LoraConfig, get_peft_model
 
 from tunewise.core.adapted import WEIGHTS, Adapted, FitContext, read_description
+from tunewise.core.resources import ADAPTER_TRAINING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.lora.quantized import check_quantization, quantized_copy
 from tunewise.methods.prompt import PromptSettings
@@ -40,6 +41,11 @@ class LoraSettings(PromptSettings, TrainSettings):
             raise ValueError(f"need r >= 1, alpha >= 1, 0 <= dropout < 1; got {self.r}, {self.alpha}, {self.dropout}")
 
 
+def adapter_resources(config: LoraSettings) -> Resources:
+    """What LoRA and the methods built on it need: adapters with their optimizer state, on a GPU for QLoRA."""
+    return Resources(gpu=config.quantization is not None, weight_copies=ADAPTER_TRAINING.weight_copies)
+
+
 @register("lora")
 class Lora:
     config_class = LoraSettings
@@ -49,6 +55,9 @@ class Lora:
         "Trains a small add-on to the model on your examples; costs some training time, then answers as fast as the "
         "base model and is often much better."
     )
+
+    def resources(self, config: LoraSettings) -> Resources:
+        return adapter_resources(config)
 
     def check(self, config: LoraSettings, task, splits) -> None:
         check_training(config, task, splits)

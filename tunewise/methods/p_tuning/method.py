@@ -7,6 +7,7 @@ from typing import Literal
 from peft import PromptEncoderConfig
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.resources import ADAPTER_TRAINING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.soft_prompts import SoftPromptSettings, load_soft_prompt, train_soft_prompt
 from tunewise.methods.weights import check_training, training_folds
@@ -33,6 +34,9 @@ class PTuning:
         "Learns 'virtual words' made by a small helper network, while the model stays unchanged; cheap to train and "
         "tiny to store, like prompt tuning."
     )
+
+    def resources(self, config) -> Resources:
+        return ADAPTER_TRAINING
 
     def check(self, config, task, splits) -> None:
         check_training(config, task, splits)

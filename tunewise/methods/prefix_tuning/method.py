@@ -6,6 +6,7 @@ from pathlib import Path
 from peft import PrefixTuningConfig
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.resources import ADAPTER_TRAINING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.soft_prompts import SoftPromptSettings, load_soft_prompt, train_soft_prompt
 from tunewise.methods.weights import check_training, training_folds
@@ -34,6 +35,9 @@ class PrefixTuning:
         "Learns hidden notes the model reads before every question, at every layer, while the model stays unchanged; "
         "tiny to store, but training is less steady than LoRA's."
     )
+
+    def resources(self, config) -> Resources:
+        return ADAPTER_TRAINING
 
     def check(self, config, task, splits) -> None:
         check_training(config, task, splits)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.resources import PROMPTING, Resources
 from tunewise.core.sections import Section
 from tunewise.methods.base import register
 from tunewise.methods.calibration import calibrate, calibration_sections, check_calibration
@@ -21,6 +22,9 @@ class PromptSearch:
         "Tries many instructions and example sets on part of your data and keeps the best one; nothing is trained, "
         "but the search costs many model calls up front."
     )
+
+    def resources(self, config) -> Resources:
+        return PROMPTING
 
     def check(self, config: PromptSearchConfig, task, splits) -> None:
         check_prompt(config, task)

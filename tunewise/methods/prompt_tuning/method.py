@@ -8,6 +8,7 @@ import torch
 from peft import PromptTuningConfig, PromptTuningInit
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.resources import ADAPTER_TRAINING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.soft_prompts import SoftPromptSettings, load_soft_prompt, train_soft_prompt
 from tunewise.methods.weights import check_training, training_folds
@@ -32,6 +33,9 @@ class PromptTuning:
         "Learns a few 'virtual words' put before every question while the model itself stays unchanged; cheap to "
         "train and tiny to store, but usually needs more examples than LoRA."
     )
+
+    def resources(self, config) -> Resources:
+        return ADAPTER_TRAINING
 
     def check(self, config, task, splits) -> None:
         check_training(config, task, splits)

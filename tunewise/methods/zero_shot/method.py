@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tunewise.core.adapted import Adapted, FitContext
+from tunewise.core.resources import PROMPTING, Resources
 from tunewise.methods.base import register
 from tunewise.methods.calibration import CalibrationSettings, calibrate, calibration_sections, check_calibration
 from tunewise.methods.prompt import PromptSettings, base_program, check_prompt, load_prompt
@@ -24,6 +25,9 @@ class ZeroShot:
         "Asks the base model directly with your instruction; nothing is trained, so it is cheap to build but often "
         "the weakest."
     )
+
+    def resources(self, config) -> Resources:
+        return PROMPTING
 
     def check(self, config: ZeroShotConfig, task, splits) -> None:
         check_prompt(config, task)
