@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup browser demo test lint clean
+.PHONY: setup browser postgres demo test lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ browser:
 	  [ "$$(id -u)" = 0 ] || { echo "make test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser
+# The store tests start a real PostgreSQL server: Debian's postgresql, installed here when initdb/pg_ctl are missing.
+postgres:
+	@{ command -v pg_ctl && command -v initdb || ls /usr/lib/postgresql/*/bin/pg_ctl; } >/dev/null 2>&1 || { \
+	  [ "$$(id -u)" = 0 ] || { echo "make test needs PostgreSQL's server: sudo apt-get install postgresql" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: setup browser postgres
 	$(VENV)/bin/ruff check tunewise tests bench
 	$(VENV)/bin/pytest -q
 

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+import tunewise.store.postgres as postgres
 import tunewise.store.process as process
 import tunewise.store.sqlite as sqlite
 from tunewise.core.errors import TunewiseError
@@ -223,14 +224,16 @@ class Store:
 
 
 def _engine(url: str):
-    """The engine, and how messages name the store; a URL that is no database URL is a one-line error."""
+    """The engine, and how messages name the store (the URL as given, less its password); a URL that is no
+    database URL is a one-line error."""
     try:
-        return sqlite.where(url), create_engine(url)
+        connect = postgres.engine_url(url)
+        return sqlite.where(url), create_engine(connect, **postgres.engine_options(connect))
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise StoreError(
             "TUNEWISE_DB_URL",
             f"cannot use it as a database URL ({str(exc).splitlines()[0]})",
-            "set a SQLAlchemy URL such as postgresql+psycopg://user@host/db with its driver installed, or unset it",
+            "set a SQLAlchemy URL such as postgresql://user@host/db (another database needs its driver), or unset it",
         ) from None
 
 

@@ -1,7 +1,8 @@
 """Why the store could not be opened or written, in one line naming the database and the fix.
 
-SQLite reports a full disk, a read-only or corrupt file as exceptions deep inside SQLAlchemy; left alone they
-reach the user as a traceback. Errors that mean a bug (a broken constraint, bad SQL) are left alone.
+SQLite reports a full disk, a read-only or corrupt file as exceptions deep inside SQLAlchemy, and PostgreSQL a
+read-only server or a missing privilege; left alone they reach the user as a traceback. Errors that mean a bug
+(a broken constraint, bad SQL) are left alone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+import tunewise.store.postgres as postgres
 from tunewise.core.errors import TunewiseError
 
 WRITABLE = "make it and its folder writable by you, or set TUNEWISE_HOME to a folder you can write"
@@ -66,9 +68,17 @@ def explain(exc: BaseException, where: str) -> StoreError | None:
         return StoreError(where, why, fix)
     original = getattr(exc, "orig", None) or exc
     message = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
-    for part, why, fix in SQLITE_REASONS:
-        if part in message.lower():
-            return StoreError(where, why, fix, readable=part in READABLE)
+    # Each database by its own reasons: PostgreSQL's "malformed array literal" is a bug, not a corrupt file.
+    found = postgres.reason(original, message) if postgres.raised(original) else _sqlite_reason(message)
+    if found is not None:
+        return StoreError(where, *found)
     if isinstance(exc, OperationalError | sqlite3.OperationalError):  # the environment: server down, no access
         return StoreError(where, message, "check TUNEWISE_DB_URL or TUNEWISE_HOME, and that the database is up")
+    return None
+
+
+def _sqlite_reason(message: str) -> tuple[str, str, bool] | None:
+    for part, why, fix in SQLITE_REASONS:
+        if part in message.lower():
+            return why, fix, part in READABLE
     return None
