@@ -1,6 +1,8 @@
 """Progress for long steps: a live bar in a terminal; in a log or a pipe, a line when a step starts, at most one
 line every ``TUNEWISE_PROGRESS_SECONDS`` (default 30) while it runs, and one when it ends. Carriage-return
 updates written to a file become thousands of lines in CI logs and `less`, so none are written there.
+``TUNEWISE_PROGRESS=lines`` asks for the lines on a terminal too (an executor's workers share the parent's
+terminal, where several live bars would overwrite each other).
 
 A process may also ``listen`` to every bar (the studio's worker does, to stream a run's progress to a page):
 listeners get the bar's state as a dict at most once a second per bar, and when it starts and ends."""
@@ -22,7 +24,7 @@ def progress(iterable: Iterable | None = None, *, total: int | None = None, desc
         total = len(iterable)
     if not desc:
         return tqdm(iterable, total=total, disable=True)
-    if sys.stderr.isatty() and not _LISTENERS:
+    if sys.stderr.isatty() and not _LISTENERS and os.environ.get("TUNEWISE_PROGRESS") != "lines":
         return tqdm(iterable, total=total, desc=desc, unit=unit, leave=False)
     return QuietProgress(iterable, total=total, desc=desc, unit=unit)
 

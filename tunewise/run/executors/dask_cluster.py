@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 
 import dask
 import torch
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, as_completed
 
 from tunewise.core.errors import TunewiseError
+from tunewise.core.progress import progress
 from tunewise.run.executors.assign import assignments, base_bytes, check_gpus, check_memory, needs
 from tunewise.run.executors.plan import Plan
 from tunewise.run.executors.work import run_assignment
@@ -48,9 +49,20 @@ def run_dask(plan: Plan) -> list[Outcome]:
                 )
             )
         plan.log(f"executor: {len(futures)} task(s) on {where}")
-        results = client.gather(futures)
+        results = _gather(client, futures)
     plan.store.reap_dead_runs()  # the runs dead workers left 'running' are marked failed
     return [outcome for outcomes in results for outcome in outcomes]
+
+
+def _gather(client: Client, futures: list) -> list[list[Outcome]]:
+    """The tasks' outcomes in plan order, a bar counting the finished tasks meanwhile."""
+    position = {future.key: index for index, future in enumerate(futures)}
+    results: list = [None] * len(futures)
+    with closing(progress(total=len(futures), desc="executor: tasks done", unit="task")) as bar:
+        for future in as_completed(futures, loop=client.loop):
+            results[position[future.key]] = future.result()  # a task's own error is raised here, as in local
+            bar.update(1)
+    return results
 
 
 def _client(plan: Plan, stack: ExitStack) -> Client:

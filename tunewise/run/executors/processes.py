@@ -9,9 +9,11 @@ import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 
 import torch
 
+from tunewise.core.progress import progress
 from tunewise.run.executors.assign import assignments, check_gpus
 from tunewise.run.executors.plan import Plan
 from tunewise.run.executors.work import run_assignment
@@ -28,19 +30,21 @@ def run_processes(plan: Plan) -> list[Outcome]:
     done: dict[int, list[Outcome]] = {}
     deaths = [0] * len(tasks)
     plan.log(f"executor: {len(tasks)} task(s) on {settings.workers} local worker processes, {threads} thread(s) each")
-    while len(done) < len(tasks):
-        in_flight = _run_pool(plan, tasks, done, settings.workers)
-        for index in in_flight:  # the pool broke: these were running when a worker died
-            deaths[index] += 1
-            if deaths[index] > settings.retries:
-                done[index] = _lost(plan, index, deaths[index])
-            else:
-                plan.log(f"{plan.groups[index].name}: its worker died; running it again")
+    with closing(progress(total=len(tasks), desc="executor: tasks done", unit="task")) as bar:
+        while len(done) < len(tasks):
+            in_flight = _run_pool(plan, tasks, done, settings.workers, bar)
+            for index in in_flight:  # the pool broke: these were running when a worker died
+                deaths[index] += 1
+                if deaths[index] > settings.retries:
+                    done[index] = _lost(plan, index, deaths[index])
+                    bar.update(1)
+                else:
+                    plan.log(f"{plan.groups[index].name}: its worker died; running it again")
     plan.store.reap_dead_runs()  # the runs dead workers left 'running' are marked failed
     return [outcome for index in range(len(tasks)) for outcome in done[index]]
 
 
-def _run_pool(plan: Plan, tasks, done: dict[int, list[Outcome]], workers: int) -> list[int]:
+def _run_pool(plan: Plan, tasks, done: dict[int, list[Outcome]], workers: int, bar) -> list[int]:
     """Run what is not done until all is, or the pool breaks (then: the tasks that were in flight)."""
     context = multiprocessing.get_context("spawn")
     running: dict[Future, int] = {}
@@ -55,6 +59,7 @@ def _run_pool(plan: Plan, tasks, done: dict[int, list[Outcome]], workers: int) -
                     done[index] = future.result()
                 except BrokenProcessPool:
                     return [index, *running.values()]
+                bar.update(1)
     return []
 
 

@@ -47,6 +47,7 @@ def run_assignment(assignment: Assignment, *finished_first) -> list[Outcome]:
 def _session(assignment: Assignment) -> Session:
     key = (assignment.store_url, assignment.run_key)
     if key not in _SESSIONS:
+        os.environ["TUNEWISE_PROGRESS"] = "lines"  # workers share the terminal: lines, not live bars
         _SESSIONS.clear()  # a worker keeps one experiment's base model in memory, not every one it served
         if assignment.torch_threads:
             torch.set_num_threads(assignment.torch_threads)
