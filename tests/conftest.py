@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from postgres_server import postgres_server_fixture, postgres_url_fixture  # noqa: F401  (shared fixtures)
 
 REPO = Path(__file__).resolve().parent.parent
 # Where `make setup` (tunewise fetch) put the packaged model and data, decided before any test changes the home.

@@ -3,9 +3,8 @@ one new database per test, stopped and removed when the session ends.
 
 initdb refuses to run as root, so as root the server runs as the ``postgres`` system user (Debian's package
 creates it); anyone else runs it as themselves. Without the binaries (`make postgres` installs Debian's
-postgresql) the tests that need a server are skipped, saying why. A test module uses it by importing the
-fixtures: ``from postgres_server import postgres_server_fixture, postgres_url_fixture``, then takes
-``postgres_server`` or ``postgres_url`` as an argument.
+postgresql) the tests that need a server are skipped, saying why. conftest.py imports the fixtures, so any
+test takes ``postgres_server`` or ``postgres_url`` as an argument.
 """
 
 from __future__ import annotations

@@ -120,6 +120,16 @@ def test_dask_local_cluster_matches_local_run_on_loopback(
     assert len({line.split()[0] for line in seen.read_text().splitlines()}) >= 3  # the guard saw them all
 
 
+def test_dask_workers_share_a_postgresql_store(tmp_path, tiny_model_dir, sentiment_jsonl, monkeypatch, postgres_url):
+    monkeypatch.setenv("TUNEWISE_DB_URL", postgres_url)  # the workers inherit it, as a cluster's would be given it
+    path = _experiment(tmp_path, tiny_model_dir, sentiment_jsonl)
+    outcomes = run_experiment(load_experiment(path, ["executor.kind=dask"]), Store(), log=lambda _: None)
+    assert [o.status for o in outcomes] == ["completed"] * 3
+    runs = Store(postgres_url).runs("parallel")
+    assert sorted(run.method_id for run, _ in runs) == ["few_shot", "lora", "zero_shot"]
+    assert len({run.pid for run, _ in runs}) == 2 and all(run.status == "completed" for run, _ in runs)
+
+
 @pytest.mark.parametrize("kind", ["dask", "processes"])
 def test_worker_killed_mid_task_is_run_again(tmp_path, tiny_model_dir, sentiment_jsonl, kind):
     path = _experiment(tmp_path, tiny_model_dir, sentiment_jsonl)

@@ -16,7 +16,6 @@ import traceback
 import pytest
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from postgres_server import postgres_server_fixture, postgres_url_fixture  # noqa: F401  (pytest finds them)
 from sqlalchemy import select, text
 
 import tunewise.store.migrate as migrate
