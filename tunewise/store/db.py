@@ -8,6 +8,7 @@ stays "running" forever. A store that cannot be opened or written says which dat
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from collections.abc import Iterator
@@ -90,6 +91,10 @@ class Store:
             return run.id
 
     def log_metric(self, run_id: int, step: int, name: str, value: float) -> None:
+        """One point of a run's curve. A NaN or infinite value (a diverged loss) is left out: SQLite would store
+        NaN as NULL and refuse the row, failing the run over a point its curve can do without."""
+        if not math.isfinite(value):
+            return
         with self._write() as s:
             s.add(StepMetric(run_id=run_id, step=step, name=name, value=value))
 

@@ -26,8 +26,13 @@ LOOPBACK = "127.0.0.1"
 def run_dask(plan: Plan) -> list[Outcome]:
     settings = plan.config.executor
     with ExitStack() as stack:
-        # Deaths a task survives: the scheduler's own count, set before a local scheduler starts.
-        stack.enter_context(dask.config.set({"distributed.scheduler.allowed-failures": settings.retries}))
+        # Deaths a task survives: the scheduler's own count, set before a local scheduler starts. Workers are
+        # not daemons, so a method may start processes of its own (multi-process training).
+        stack.enter_context(
+            dask.config.set(
+                {"distributed.scheduler.allowed-failures": settings.retries, "distributed.worker.daemon": False}
+            )
+        )
         client = stack.enter_context(_client(plan, stack))
         workers = client.scheduler_info(n_workers=-1)["workers"].values()
         where = settings.address or f"the LocalCluster ({settings.workers} workers)"
