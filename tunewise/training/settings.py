@@ -25,6 +25,13 @@ class TrainSettings:
     cross_validation: int | None = field(
         default=None, metadata={"help": "also train on k folds of the training split and report mean ± std"}
     )
+    launcher: Literal["local", "accelerate"] = field(
+        default="local", metadata={"help": "local: this process; accelerate: data-parallel over local processes"}
+    )
+    processes: int = field(default=2, metadata={"help": "processes (GPUs) that launcher accelerate trains on"})
+    distributed: Literal["ddp", "fsdp"] = field(
+        default="ddp", metadata={"help": "with launcher accelerate on GPUs: ddp, or fsdp (sharded); CPUs use ddp"}
+    )
 
     def __post_init__(self):
         checks = {
@@ -38,6 +45,7 @@ class TrainSettings:
             "patience": self.patience >= 1,
             "checkpoint_every": self.checkpoint_every is None or self.checkpoint_every >= 1,
             "cross_validation": self.cross_validation is None or self.cross_validation >= 2,
+            "processes": self.processes >= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:

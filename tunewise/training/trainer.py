@@ -15,6 +15,7 @@ from tunewise.core.items import Item
 from tunewise.models.device import Placement
 from tunewise.training.callbacks import BestOnTaskMetric, LogToStore, TimeBudget, TrainProgress
 from tunewise.training.checkpoints import SaveTrainingState, checkpoint_step, restore_training_state
+from tunewise.training.launch import Job, train_launched
 from tunewise.training.loss import KeepAnswerLogits, answer_only_loss
 from tunewise.training.sampling import TaskTrainer, TokenCount
 from tunewise.training.settings import TrainSettings
@@ -46,7 +47,8 @@ def train_causal_lm(
 ) -> TrainResult:
     """Train ``adapted.backend.model`` in place on ``train``; afterwards it holds the best validated weights.
     ``answer_only_logits`` computes the LM head on answer positions only (see training/loss.py); methods that
-    change sequence positions (virtual tokens) must turn it off."""
+    change sequence positions (virtual tokens) must turn it off. ``launcher: accelerate`` trains the same steps
+    data-parallel in local processes (training/launch.py) and brings the weights back here."""
     backend, model = adapted.backend, adapted.backend.model
     features = [_features(adapted, item) for item in train]
     progress = TrainProgress(f"{adapted.method}: training")
@@ -56,35 +58,55 @@ def train_causal_lm(
         if name == "validation":
             progress.note_validation(value)
 
-    best = BestOnTaskMetric(
-        model,
-        validate=lambda: ctx.validate(adapted),
-        every=settings.eval_every,
-        patience=settings.patience,
-        log=log,
-    )
+    def validate() -> float:
+        return ctx.validate(adapted)
+
+    arguments = training_arguments(settings, ctx, backend.placement)
+    if settings.launcher == "accelerate":
+        job = Job.of(model, backend.tokenizer, features, arguments, settings, ctx, answer_only_logits)
+        return TrainResult(**train_launched(job, model, validate, log, [LogToStore(ctx.log_metric), progress]))
+    arguments["output_dir"] = arguments["output_dir"] or tempfile.mkdtemp(prefix="tunewise-trainer-")
+    best = BestOnTaskMetric(model, validate=validate, every=settings.eval_every, patience=settings.patience, log=log)
     budget = TimeBudget(ctx.budget.max_train_minutes)
-    collator = DataCollatorForSeq2Seq(backend.tokenizer, padding=True, label_pad_token_id=-100)
     tokens = TokenCount()
     resumable = {"best": best, "budget": budget, "tokens": tokens}
-    trainer = TaskTrainer(
-        model=model,
-        args=_arguments(settings, ctx, backend.placement),
-        train_dataset=features,
-        data_collator=KeepAnswerLogits(collator) if answer_only_logits else collator,
-        compute_loss_func=answer_only_loss if answer_only_logits else None,
-        callbacks=[best, budget, LogToStore(ctx.log_metric), progress, SaveTrainingState(resumable)],
-        tokens=tokens,
-    )
-    trainer.remove_callback(ProgressCallback)
-    trainer.remove_callback(PrinterCallback)
+    callbacks = [best, budget, LogToStore(ctx.log_metric), progress, SaveTrainingState(resumable)]
+    trainer = task_trainer(
+        model, backend.tokenizer, features, TrainingArguments(**arguments), settings.batch_size,
+        answer_only_logits, callbacks, tokens,
+    )  # fmt: skip
     if ctx.resume_from:
         restore_training_state(resumable, ctx.resume_from)
     model.train()
     output = trainer.train(resume_from_checkpoint=str(ctx.resume_from) if ctx.resume_from else None)
     model.eval()
+    return train_result(output.global_step, best, budget, tokens, ctx.resume_from)
+
+
+def task_trainer(
+    model, tokenizer, features, args: TrainingArguments, batch_size: int, answer_only_logits: bool, callbacks, tokens
+) -> TaskTrainer:
+    """The Trainer every process builds alike: one process here, each rank in training/rank.py."""
+    collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+    trainer = TaskTrainer(
+        model=model,
+        args=args,
+        train_dataset=features,
+        data_collator=KeepAnswerLogits(collator) if answer_only_logits else collator,
+        compute_loss_func=answer_only_loss if answer_only_logits else None,
+        callbacks=callbacks,
+        tokens=tokens,
+        batch_size=batch_size,
+    )
+    trainer.remove_callback(ProgressCallback)
+    trainer.remove_callback(PrinterCallback)
+    return trainer
+
+
+def train_result(steps: int, best: BestOnTaskMetric, budget: TimeBudget, tokens: TokenCount, resumed) -> TrainResult:
+    """What a training run reports, from its parts (``resumed``: the checkpoint it continued, or None)."""
     return TrainResult(
-        steps=output.global_step,
+        steps=steps,
         seconds=budget.spent,
         best_step=best.best_step,
         best_validation=best.best_score,
@@ -93,7 +115,7 @@ def train_causal_lm(
         train_tokens=tokens.real,
         padding_fraction=tokens.padding_fraction,
         validation_history=best.history,
-        resumed_from_step=checkpoint_step(ctx.resume_from) if ctx.resume_from else None,
+        resumed_from_step=checkpoint_step(resumed) if resumed else None,
         seconds_before_resume=budget.spent_before,
     )
 
@@ -108,10 +130,11 @@ def _features(adapted: Adapted, item: Item) -> dict[str, list[int]]:
 SCHEDULES = {"linear": "linear", "cosine": "cosine", "constant": "constant_with_warmup"}
 
 
-def _arguments(settings: TrainSettings, ctx: FitContext, placement: Placement) -> TrainingArguments:
+def training_arguments(settings: TrainSettings, ctx: FitContext, placement: Placement) -> dict:
+    """TrainingArguments' values, as a dict that a launched rank can rebuild them from."""
     every = settings.checkpoint_every
-    return TrainingArguments(
-        output_dir=str(ctx.checkpoint_dir) if ctx.checkpoint_dir else tempfile.mkdtemp(prefix="tunewise-trainer-"),
+    return dict(
+        output_dir=str(ctx.checkpoint_dir) if ctx.checkpoint_dir else None,  # None: the caller picks a scratch one
         per_device_train_batch_size=settings.batch_size,
         gradient_accumulation_steps=settings.gradient_accumulation,
         num_train_epochs=settings.epochs,

@@ -54,7 +54,7 @@ class Distill:
         """The teacher and the unlabeled file are checked before any model loads."""
         check_training(config, task, splits)
         config.teacher.check()
-        check_quantization(config.quantization)
+        check_quantization(config.quantization, config.launcher)
         unlabeled_inputs(config, task)
 
     def folds(self, config: DistillSettings) -> int | None:

@@ -47,7 +47,8 @@ class Hybrid:
 
     def check(self, config: HybridSettings, task, splits) -> None:
         check_training(config, task, splits)
-        check_quantization(config.quantization)  # the search's proposer is checked with the experiment's models
+        # the search's proposer is checked with the experiment's models
+        check_quantization(config.quantization, config.launcher)
 
     def folds(self, config: HybridSettings) -> int | None:
         return training_folds(config)

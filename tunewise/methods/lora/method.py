@@ -61,7 +61,7 @@ class Lora:
 
     def check(self, config: LoraSettings, task, splits) -> None:
         check_training(config, task, splits)
-        check_quantization(config.quantization)
+        check_quantization(config.quantization, config.launcher)
 
     def folds(self, config: LoraSettings) -> int | None:
         return training_folds(config)

@@ -12,9 +12,11 @@ from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 from tunewise.core.errors import TunewiseError
 
 
-def check_quantization(bits: str | None) -> None:
+def check_quantization(bits: str | None, launcher: str = "local") -> None:
     if bits is None:
         return
+    if launcher != "local":  # a k-bit base cannot be handed to other processes and moved to their GPUs
+        raise TunewiseError(f"quantization {bits} (QLoRA) trains in one process; remove `launcher: {launcher}`")
     if not torch.cuda.is_available():
         raise TunewiseError(
             f"quantization {bits} (QLoRA) needs a CUDA GPU and this machine has none; "
