@@ -25,10 +25,22 @@ class ExecutorConfig:
         },
     )
     retries: int = field(default=2, metadata={"help": "times a task is run again after its worker died"})
+    threads: int | None = field(
+        default=None,
+        metadata={
+            "help": "torch threads per local worker (default: the cores divided among the workers; more lets a "
+            "long task use the cores an idle worker leaves, at the price of oversubscription when both work)"
+        },
+    )
+
+    def threads_per_worker(self, cores: int) -> int:
+        return self.threads or max(1, cores // self.workers)
 
     def __post_init__(self):
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
         if self.retries < 0:
             raise ValueError(f"retries must be 0 or more, got {self.retries}")
         if self.address is not None and self.kind != "dask":

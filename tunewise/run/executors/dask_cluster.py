@@ -39,7 +39,7 @@ def run_dask(plan: Plan) -> list[Outcome]:
         check_gpus(plan, sum(1 for w in workers if w.get("resources", {}).get("GPU")), where)
         wanted = _wanted(plan, workers)
         check_memory(plan, wanted, max((w.get("resources", {}).get("MEMORY", 0) for w in workers), default=0), where)
-        threads = None if settings.address else max(1, (os.cpu_count() or 1) // settings.workers)
+        threads = None if settings.address else settings.threads_per_worker(os.cpu_count() or 1)
         futures = []
         for index, task in enumerate(assignments(plan, torch_threads=threads)):
             after = [futures[i] for i in plan.groups[index].after]

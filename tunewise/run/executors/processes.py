@@ -25,7 +25,7 @@ DIED = "its worker process died {} time(s) (killed, or out of memory)"
 def run_processes(plan: Plan) -> list[Outcome]:
     settings = plan.config.executor
     check_gpus(plan, torch.cuda.device_count(), "this machine")
-    threads = max(1, (os.cpu_count() or 1) // settings.workers)
+    threads = settings.threads_per_worker(os.cpu_count() or 1)
     tasks = assignments(plan, torch_threads=threads)
     done: dict[int, list[Outcome]] = {}
     deaths = [0] * len(tasks)
