@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup browser postgres demo test lint clean
+.PHONY: setup browser postgres demo bench test lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ setup: $(VENV)/.installed
 
 demo: setup
 	$(VENV)/bin/tunewise run examples/rotten_tomatoes.yaml --report reports/rotten_tomatoes_demo.html
+
+# Speed benchmarks side by side on the packaged model (~15 min on 2 cores): bench/RESULTS.md, bench/results.json.
+bench: setup
+	$(PY) bench/run.py
 
 # The report test renders HTML in a real browser: Debian's chromium, installed here when missing.
 browser:
