@@ -1,5 +1,5 @@
-"""The tasks a parallel executor sends: one ``Assignment`` per group, and the order that keeps a group behind
-the groups it builds on."""
+"""What a parallel executor sends and checks first: one ``Assignment`` per group, and refusals of a group no
+worker can take (a GPU it lacks, more memory than the largest worker has)."""
 
 from __future__ import annotations
 
